@@ -1,0 +1,71 @@
+import { Elysia } from 'elysia'
+import type { Config } from './config.ts'
+import { HttpError, jsonError } from './http/errors.ts'
+import type { Sql } from './platform/db.ts'
+import { errorFields, type Logger } from './platform/log.ts'
+import type { RedisClient } from './platform/redis.ts'
+import { docsRoutes } from './modules/docs/index.ts'
+import { healthRoutes } from './modules/health/index.ts'
+
+export interface AppDeps {
+  config: Config
+  sql: Sql
+  redis: RedisClient | undefined
+  log: Logger
+}
+
+/** Route template for logs and metrics; never the raw path (one series per id would be unbounded). */
+export const UNMATCHED_ROUTE = '(unmatched)'
+
+function statusOf(response: unknown, fallback: number | string | undefined): number {
+  if (response instanceof Response) return response.status
+  return typeof fallback === 'number' ? fallback : 200
+}
+
+function validationMessage(errors: { path: string; summary?: string; message: string }[]): string {
+  const first = errors[0]
+  if (!first) return 'the request is invalid'
+  const where = first.path ? first.path.replace(/^\//, '').replaceAll('/', '.') : 'request'
+  return `${where}: ${first.summary ?? first.message}`
+}
+
+export function createApp(deps: AppDeps) {
+  const started = new WeakMap<Request, number>()
+  return new Elysia({ precompile: true })
+    .onRequest(({ request }) => {
+      started.set(request, performance.now())
+    })
+    .onError(({ code, error, set, request, route }) => {
+      let status = 500
+      let errCode = 'internal_error'
+      let message = 'internal server error'
+      if (error instanceof HttpError) {
+        ;[status, errCode, message] = [error.status, error.code, error.message]
+      } else if (code === 'NOT_FOUND') {
+        ;[status, errCode, message] = [404, 'not_found', `no route for ${request.method} ${new URL(request.url).pathname}`]
+      } else if (code === 'VALIDATION') {
+        ;[status, errCode, message] = [400, 'validation_failed', validationMessage(error.all)]
+      } else if (code === 'PARSE') {
+        ;[status, errCode, message] = [400, 'invalid_body', 'the request body could not be parsed']
+      } else if (code === 'INVALID_COOKIE_SIGNATURE') {
+        ;[status, errCode, message] = [400, 'invalid_cookie', 'a signed cookie was tampered with']
+      } else {
+        deps.log.error('unhandled error', { method: request.method, route: route ?? UNMATCHED_ROUTE, ...errorFields(error) })
+      }
+      set.status = status
+      return jsonError(status, errCode, message)
+    })
+    .onAfterResponse(({ request, route, set, responseValue }) => {
+      const begin = started.get(request)
+      deps.log.info('request', {
+        method: request.method,
+        route: route || UNMATCHED_ROUTE,
+        status: statusOf(responseValue, set.status),
+        ms: begin === undefined ? undefined : Math.round((performance.now() - begin) * 100) / 100,
+      })
+    })
+    .use(docsRoutes())
+    .use(healthRoutes(deps))
+}
+
+export type App = ReturnType<typeof createApp>

@@ -1,0 +1,50 @@
+import { createApp } from '../app.ts'
+import type { Config } from '../config.ts'
+import { openDatabase } from '../platform/database.ts'
+import type { Logger } from '../platform/log.ts'
+import { migrate } from '../platform/migrate.ts'
+import { MIGRATION_FILES } from '../platform/migration-files.ts'
+import { closeRedis, createRedis } from '../platform/redis.ts'
+import { DEMO_SEED, hasVideos, seedDatabase } from '../seed/index.ts'
+import { parseOptions } from './usage.ts'
+
+const SHUTDOWN_GRACE_MS = 10_000
+
+/** Resolves on the first SIGTERM or SIGINT. */
+function shutdownSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => resolve(signal))
+  })
+}
+
+export async function serveCommand(args: string[], config: Config, log: Logger): Promise<void> {
+  parseOptions('serve', args, {})
+  const signal = shutdownSignal()
+  const db = await openDatabase(config, log, 'transcript-api')
+  const redis = config.REDIS_URL ? createRedis(config.REDIS_URL, log) : undefined
+  try {
+    await migrate(db.sql, MIGRATION_FILES, log)
+    if (db.kind === 'embedded' && config.SEED_DEMO && !(await hasVideos(db.sql))) {
+      log.info('empty embedded database: seeding demo data (SEED_DEMO=false turns this off)')
+      const counts = await seedDatabase(db.sql, DEMO_SEED)
+      log.info('demo data seeded', { ...counts })
+    }
+    const app = createApp({ config, sql: db.sql, redis, log })
+    app.listen({ port: config.PORT, hostname: config.HOST })
+    const server = app.server
+    if (!server) throw new Error('server did not start')
+    log.info('listening', { url: `http://${config.HOST}:${server.port}`, swagger: `http://${config.HOST}:${server.port}/swagger` })
+
+    log.info('shutting down', { signal: await signal })
+    // stop(false) stops accepting and resolves once in-flight requests have finished.
+    const drained = await Promise.race([server.stop(false).then(() => true), Bun.sleep(SHUTDOWN_GRACE_MS).then(() => false)])
+    if (!drained) {
+      log.warn('in-flight requests still running after the grace period; closing them')
+      await server.stop(true)
+    }
+  } finally {
+    if (redis) await closeRedis(redis)
+    await db.close()
+  }
+  log.info('stopped')
+}

@@ -1,0 +1,125 @@
+// Every environment variable the server reads, parsed and validated once.
+// One table drives parsing, error messages and `--help`, so they cannot drift apart.
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    readonly accepts: string,
+    readonly got: string,
+  ) {
+    super(`${variable} must be ${accepts} (got ${JSON.stringify(got)})`)
+  }
+}
+
+type Parser<T> = { accepts: string; parse: (raw: string) => T | undefined }
+
+const integer = (min: number, max: number): Parser<number> => ({
+  accepts: `an integer from ${min} to ${max}`,
+  parse: (raw) => {
+    if (!/^-?\d+$/.test(raw.trim())) return undefined
+    const n = Number(raw)
+    return n >= min && n <= max ? n : undefined
+  },
+})
+
+const boolean: Parser<boolean> = {
+  accepts: 'true or false (also 1/0, yes/no, on/off)',
+  parse: (raw) => {
+    const v = raw.trim().toLowerCase()
+    if (['true', '1', 'yes', 'on'].includes(v)) return true
+    if (['false', '0', 'no', 'off'].includes(v)) return false
+    return undefined
+  },
+}
+
+const text: Parser<string> = { accepts: 'a string', parse: (raw) => raw }
+
+const url = (protocols: string[]): Parser<string> => ({
+  accepts: `a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+  parse: (raw) => {
+    try {
+      return protocols.includes(new URL(raw).protocol) ? raw : undefined
+    } catch {
+      return undefined
+    }
+  },
+})
+
+const oneOf = <T extends string>(values: readonly T[]): Parser<T> => ({
+  accepts: `one of ${values.join(', ')}`,
+  parse: (raw) => values.find((v) => v === raw.trim()),
+})
+
+interface Spec<T> {
+  parser: Parser<T>
+  default: T
+  doc: string
+}
+const spec = <T>(parser: Parser<T>, defaultValue: T, doc: string): Spec<T> => ({ parser, default: defaultValue, doc })
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const
+export type LogLevel = (typeof LOG_LEVELS)[number]
+const DAY = 86_400
+
+/** Variable name → how to read it. Optional values use `undefined` as their default. */
+export const CONFIG_SPECS = {
+  PORT: spec(integer(0, 65535), 8000, 'HTTP port (0 picks a free one)'),
+  HOST: spec(text, '0.0.0.0', 'address to listen on'),
+  DATABASE_URL: spec<string | undefined>(
+    url(['postgres:', 'postgresql:']),
+    undefined,
+    'PostgreSQL URL; unset runs the embedded PGlite database in DATA_DIR',
+  ),
+  DATA_DIR: spec(text, './data', 'directory of the embedded database'),
+  DB_POOL_MAX: spec(integer(1, 200), 10, 'PostgreSQL pool size (the embedded database always uses 1)'),
+  REDIS_URL: spec<string | undefined>(url(['redis:', 'rediss:']), undefined, 'Redis URL for the L2 cache; unset means L1 only'),
+  ENABLE_CACHING: spec(boolean, true, 'false answers every cacheable route uncached'),
+  CACHE_DEFAULT_TTL: spec(integer(1, 30 * DAY), 300, 'seconds; lists and anything without its own TTL'),
+  CACHE_VIDEO_TTL: spec(integer(1, 30 * DAY), 300, 'seconds; GET /videos/{id}'),
+  CACHE_TRANSCRIPT_TTL: spec(integer(1, 30 * DAY), 3600, 'seconds; transcripts and their exports'),
+  CACHE_SEARCH_TTL: spec(integer(1, 30 * DAY), 600, 'seconds; GET /search'),
+  CACHE_SESSION_TTL: spec(integer(1, 30 * DAY), 3600, 'seconds; session lookups'),
+  L1_MAX_BYTES: spec(integer(0, 2 ** 40), 64 * 1024 * 1024, 'bytes held by the in-process cache'),
+  ENABLE_METRICS: spec(boolean, true, 'false turns /metrics off'),
+  LOG_LEVEL: spec(oneOf(LOG_LEVELS), 'info' as LogLevel, 'debug, info, warn or error'),
+  SEED_DEMO: spec(boolean, true, 'seed ~200 demo videos into an empty embedded database'),
+  ADMIN_TOKEN: spec<string | undefined>(
+    text,
+    undefined,
+    'bearer token for write routes (PUT transcript, PATCH video); unset disables them',
+  ),
+  TRANSCRIBE_CMD: spec<string | undefined>(
+    text,
+    undefined,
+    'worker: command run with the video URL as its last argument; prints segments',
+  ),
+  WORKER_MAX_ATTEMPTS: spec(integer(1, 100), 3, 'worker: attempts before a job is failed for good'),
+  WORKER_STUCK_AFTER: spec(integer(5, 7 * DAY), 900, 'worker: seconds after which a claimed job is re-queued'),
+} as const
+
+type Specs = typeof CONFIG_SPECS
+export type Config = { -readonly [K in keyof Specs]: Specs[K] extends Spec<infer T> ? T : never }
+
+/** Reads the given environment; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const out: Record<string, unknown> = {}
+  for (const [name, s] of Object.entries(CONFIG_SPECS) as [string, Spec<unknown>][]) {
+    const raw = env[name]
+    if (raw === undefined || raw === '') {
+      out[name] = s.default
+      continue
+    }
+    const value = s.parser.parse(raw)
+    if (value === undefined) throw new ConfigError(name, s.parser.accepts, raw)
+    out[name] = value
+  }
+  return out as Config
+}
+
+/** Lines for `--help`: name, default, what it does. */
+export function describeConfig(): string[] {
+  return Object.entries(CONFIG_SPECS).map(([name, s]) => {
+    const d = s.default === undefined ? 'unset' : String(s.default)
+    return `  ${name.padEnd(22)} ${s.doc} [default: ${d}]`
+  })
+}

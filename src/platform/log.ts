@@ -1,0 +1,36 @@
+import type { LogLevel } from '../config.ts'
+
+// One JSON object per line on stdout (warnings and errors on stderr), so any log shipper can parse it.
+
+const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 }
+
+export type LogFields = Record<string, unknown>
+
+export interface Logger {
+  debug(msg: string, fields?: LogFields): void
+  info(msg: string, fields?: LogFields): void
+  warn(msg: string, fields?: LogFields): void
+  error(msg: string, fields?: LogFields): void
+}
+
+export function createLogger(level: LogLevel): Logger {
+  const min = RANK[level]
+  const write = (lvl: LogLevel, msg: string, fields?: LogFields) => {
+    if (RANK[lvl] < min) return
+    const line = JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...fields }) + '\n'
+    if (RANK[lvl] >= RANK.warn) process.stderr.write(line)
+    else process.stdout.write(line)
+  }
+  return {
+    debug: (m, f) => write('debug', m, f),
+    info: (m, f) => write('info', m, f),
+    warn: (m, f) => write('warn', m, f),
+    error: (m, f) => write('error', m, f),
+  }
+}
+
+/** Serialises an unknown thrown value for a log line without its stack in the HTTP response. */
+export function errorFields(err: unknown): LogFields {
+  if (err instanceof Error) return { error: err.message, stack: err.stack }
+  return { error: String(err) }
+}

@@ -1,0 +1,43 @@
+import { randomBytes } from 'node:crypto'
+import postgres from 'postgres'
+import { createPool, type Sql } from '../../src/platform/db.ts'
+import { createLogger } from '../../src/platform/log.ts'
+import { migrate } from '../../src/platform/migrate.ts'
+import { MIGRATION_FILES } from '../../src/platform/migration-files.ts'
+
+// Each suite gets its own database on the real PostgreSQL, created here and dropped afterwards.
+
+/** Admin connection to the test server; override with TEST_DATABASE_URL. */
+export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+
+export const quietLog = createLogger('error')
+
+export interface TestDatabase {
+  name: string
+  url: string
+  /** A pool on the fresh database (closed by drop()). */
+  sql: Sql
+  drop(): Promise<void>
+}
+
+export async function createTestDatabase(options: { migrated?: boolean } = {}): Promise<TestDatabase> {
+  const name = `ta_test_${randomBytes(6).toString('hex')}`
+  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} })
+  await admin.unsafe(`CREATE DATABASE ${name}`)
+  await admin.end()
+  const url = new URL(ADMIN_URL)
+  url.pathname = `/${name}`
+  const sql = createPool(url.toString(), { max: 5, applicationName: 'transcript-api test' })
+  if (options.migrated) await migrate(sql, MIGRATION_FILES, quietLog)
+  return {
+    name,
+    url: url.toString(),
+    sql,
+    async drop() {
+      await sql.end({ timeout: 1 })
+      const a = postgres(ADMIN_URL, { max: 1, onnotice: () => {} })
+      await a.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+      await a.end()
+    },
+  }
+}
