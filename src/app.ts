@@ -1,11 +1,13 @@
 import { Elysia } from 'elysia'
 import type { Config } from './config.ts'
+import { delivery } from './http/delivery.ts'
 import { HttpError, jsonError } from './http/errors.ts'
 import type { Sql } from './platform/db.ts'
 import { errorFields, type Logger } from './platform/log.ts'
 import type { RedisClient } from './platform/redis.ts'
 import { docsRoutes } from './modules/docs/index.ts'
 import { healthRoutes } from './modules/health/index.ts'
+import { jobsRoutes } from './modules/jobs/index.ts'
 
 export interface AppDeps {
   config: Config
@@ -64,8 +66,10 @@ export function createApp(deps: AppDeps) {
         ms: begin === undefined ? undefined : Math.round((performance.now() - begin) * 100) / 100,
       })
     })
+    .use(delivery(deps.config))
     .use(docsRoutes())
     .use(healthRoutes(deps))
+    .use(jobsRoutes(deps))
 }
 
 export type App = ReturnType<typeof createApp>

@@ -12,6 +12,7 @@ export function helpText(): string {
     '  migrate [--status]          apply pending migrations and exit; --status lists applied and pending',
     '  seed --videos N [--segments-per-video M] [--seed S]',
     '                              load deterministic demo data with COPY (default M=100, S=1)',
+    '  healthcheck                 exit 0 when the server on PORT answers /health (for containers)',
     '  version                     print the version',
     '  help, --help                this text',
     '',

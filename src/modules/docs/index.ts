@@ -3,43 +3,55 @@ import { Elysia } from 'elysia'
 import swaggerCssPath from 'swagger-ui-dist/swagger-ui.css' with { type: 'file' }
 import swaggerBundlePath from 'swagger-ui-dist/swagger-ui-bundle.js' with { type: 'file' }
 import swaggerPackage from 'swagger-ui-dist/package.json' with { type: 'json' }
+import { ReadyResponse } from '../../http/ready-response.ts'
 import { APP_VERSION } from '../../version.ts'
+import { swaggerPage } from './swagger-page.ts'
 
 // Swagger UI served from assets embedded in the binary: it must render on a VM with no internet.
 // Asset URLs carry the swagger-ui version, so they can be cached forever.
 
 const ASSET_PREFIX = `/swagger/assets/${swaggerPackage.version}`
-const IMMUTABLE = 'public, max-age=31536000, immutable'
 
+/** Read and gzipped once, on first request; served from memory after that. */
 function asset(path: string, contentType: string) {
-  let bytes: Promise<Uint8Array> | undefined
-  return async () =>
-    new Response(await (bytes ??= Bun.file(path).bytes()), {
-      headers: { 'content-type': contentType, 'cache-control': IMMUTABLE },
-    })
+  let ready: Promise<ReadyResponse> | undefined
+  return () => (ready ??= Bun.file(path).bytes().then((bytes) => ReadyResponse.fromBytes(200, contentType, new Uint8Array(bytes))))
 }
+
+const SPEC_PATH = '/swagger/json'
+const TITLE = 'transcript-api'
+
+const page = ReadyResponse.text(
+  swaggerPage({ title: TITLE, cssUrl: `${ASSET_PREFIX}/swagger-ui.css`, bundleUrl: `${ASSET_PREFIX}/swagger-ui-bundle.js`, specUrl: SPEC_PATH }),
+  'text/html; charset=utf-8',
+)
+
+const assets = new Map([
+  [`${swaggerPackage.version}/swagger-ui.css`, asset(swaggerCssPath, 'text/css; charset=utf-8')],
+  [`${swaggerPackage.version}/swagger-ui-bundle.js`, asset(swaggerBundlePath, 'text/javascript; charset=utf-8')],
+])
 
 export function docsRoutes() {
   return new Elysia({ name: 'docs' })
     .use(
       openapi({
         path: '/swagger',
-        provider: 'swagger-ui',
+        specPath: SPEC_PATH,
+        provider: null, // the page is served below, from embedded assets
         documentation: {
           info: {
-            title: 'transcript-api',
+            title: TITLE,
             version: APP_VERSION,
             description: 'Videos, transcripts, full-text search and transcription jobs.',
           },
         },
-        swagger: {
-          theme: `${ASSET_PREFIX}/swagger-ui.css`,
-          cdn: `${ASSET_PREFIX}/swagger-ui-bundle.js`,
-        },
       }),
     )
-    .get(`${ASSET_PREFIX}/swagger-ui.css`, asset(swaggerCssPath, 'text/css; charset=utf-8'), { detail: { hide: true } })
-    .get(`${ASSET_PREFIX}/swagger-ui-bundle.js`, asset(swaggerBundlePath, 'text/javascript; charset=utf-8'), {
-      detail: { hide: true },
-    })
+    .get('/swagger', () => page, { detail: { hide: true } })
+    // One wildcard route, so the cache-policy table has one template for every asset.
+    .get(
+      '/swagger/assets/*',
+      ({ params, status }) => assets.get(params['*'])?.() ?? status(404, { error: { code: 'not_found', message: 'no such asset' } }),
+      { detail: { hide: true } },
+    )
 }

@@ -1,0 +1,70 @@
+import { Elysia, ElysiaCustomStatusResponse } from 'elysia'
+import type { Config } from '../config.ts'
+import { acceptsGzip } from './accept-encoding.ts'
+import { cachePolicyTable, resolveCachePolicy, type CachePolicy } from './cache-policy.ts'
+import { GZIP_MIN_BYTES, isCompressible, ReadyResponse } from './ready-response.ts'
+import { serveReady } from './serve-ready.ts'
+
+// The one place responses leave the app: every handler result becomes a ReadyResponse (or already
+// is one) and is served with its route's Cache-Control, ETag/304, Vary and gzip. Handlers never
+// set caching headers themselves, so the policy table stays the single source of truth.
+
+function statusOf(set: { status?: number | string }): number {
+  return typeof set.status === 'number' ? set.status : 200
+}
+
+/** Handler-set headers (e.g. Content-Disposition) travel with the content. */
+function contentHeaders(set: { headers: Record<string, unknown> }): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(set.headers)) if (typeof v === 'string' && k.toLowerCase() !== 'content-type') out[k] = v
+  return out
+}
+
+/** Responses built elsewhere (plugins, raw Response): add the policy, compress when worthwhile. */
+async function finishRaw(res: Response, request: Request, policy: CachePolicy): Promise<Response> {
+  const headers = new Headers(res.headers)
+  if (!headers.has('cache-control')) headers.set('cache-control', res.status >= 400 ? 'no-store' : policy.cacheControl)
+  const type = headers.get('content-type') ?? ''
+  const compressible = isCompressible(type) && res.status !== 206 && res.status !== 204 && res.status !== 304
+  if (compressible) headers.set('vary', [headers.get('vary'), 'Accept-Encoding', ...policy.vary].filter(Boolean).join(', '))
+  const eligible =
+    compressible &&
+    res.body !== null &&
+    request.method !== 'HEAD' &&
+    !headers.has('content-encoding') &&
+    !(headers.get('cache-control') ?? '').includes('no-transform') &&
+    acceptsGzip(request.headers.get('accept-encoding'))
+  if (!eligible) return new Response(res.body, { status: res.status, headers })
+  const body = new Uint8Array(await res.arrayBuffer())
+  if (body.byteLength >= GZIP_MIN_BYTES) {
+    const packed = Bun.gzipSync(body, { level: 6 })
+    if (packed.byteLength < body.byteLength) {
+      headers.set('content-encoding', 'gzip')
+      headers.set('content-length', String(packed.byteLength))
+      return new Response(packed, { status: res.status, headers })
+    }
+  }
+  headers.set('content-length', String(body.byteLength))
+  return new Response(body, { status: res.status, headers })
+}
+
+export function delivery(config: Config) {
+  const table = cachePolicyTable(config)
+  return new Elysia({ name: 'delivery' }).mapResponse({ as: 'global' }, ({ responseValue, request, route, set }) => {
+    let value: unknown = responseValue
+    let status = statusOf(set)
+    if (value instanceof ElysiaCustomStatusResponse) {
+      status = value.code
+      value = value.response
+    }
+    const policy = resolveCachePolicy(table, request.method, route, status)
+    if (value instanceof ReadyResponse) return serveReady(value, request, policy)
+    if (value instanceof Response) return finishRaw(value, request, policy)
+    if (value === undefined || value === null) return undefined
+    const ready =
+      typeof value === 'string'
+        ? ReadyResponse.fromBytes(status, 'text/plain; charset=utf-8', new TextEncoder().encode(value), contentHeaders(set))
+        : ReadyResponse.fromBytes(status, 'application/json', new TextEncoder().encode(JSON.stringify(value)), contentHeaders(set))
+    return serveReady(ready, request, policy)
+  })
+}
