@@ -2,7 +2,7 @@ import { Elysia, ElysiaCustomStatusResponse } from 'elysia'
 import type { Config } from '../config.ts'
 import { acceptsGzip } from './accept-encoding.ts'
 import { cachePolicyTable, resolveCachePolicy, type CachePolicy } from './cache-policy.ts'
-import { GZIP_MIN_BYTES, isCompressible, ReadyResponse } from './ready-response.ts'
+import { CacheResult, GZIP_MIN_BYTES, isCompressible, ReadyResponse } from './ready-response.ts'
 import { serveReady } from './serve-ready.ts'
 
 // The one place responses leave the app: every handler result becomes a ReadyResponse (or already
@@ -58,6 +58,7 @@ export function delivery(config: Config) {
       value = value.response
     }
     const policy = resolveCachePolicy(table, request.method, route, status)
+    if (value instanceof CacheResult) return serveReady(value.value, request, policy, value.source)
     if (value instanceof ReadyResponse) return serveReady(value, request, policy)
     if (value instanceof Response) return finishRaw(value, request, policy)
     if (value === undefined || value === null) return undefined

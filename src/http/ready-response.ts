@@ -33,6 +33,11 @@ export class ReadyResponse {
     return new ReadyResponse(status, contentType, body, gzip, etag, headers)
   }
 
+  /** Rebuilds a response read back from the L2 cache: nothing is recomputed. */
+  static restore(status: number, contentType: string, body: Bytes, gzip: Bytes | undefined, etag: string, headers: Record<string, string>): ReadyResponse {
+    return new ReadyResponse(status, contentType, body, gzip, etag, headers)
+  }
+
   static json(value: unknown, status = 200): ReadyResponse {
     return ReadyResponse.fromBytes(status, JSON_TYPE, new TextEncoder().encode(JSON.stringify(value)))
   }
@@ -45,6 +50,17 @@ export class ReadyResponse {
   get size(): number {
     return this.body.byteLength + (this.gzip?.byteLength ?? 0) + this.contentType.length + this.etag.length + 64
   }
+}
+
+/** Where a served response came from; sent as the X-Cache header. */
+export type XCache = 'HIT-L1' | 'HIT-L2' | 'MISS' | 'STALE' | 'BYPASS'
+
+/** A ready response and the cache tier that produced it. */
+export class CacheResult {
+  constructor(
+    readonly value: ReadyResponse,
+    readonly source: XCache,
+  ) {}
 }
 
 /** Types worth compressing: text, JSON, JavaScript, XML, SVG. Images and archives are already packed. */

@@ -1,11 +1,9 @@
 import { acceptsGzip } from './accept-encoding.ts'
 import type { CachePolicy } from './cache-policy.ts'
-import { isCompressible, type ReadyResponse } from './ready-response.ts'
+import { isCompressible, type ReadyResponse, type XCache } from './ready-response.ts'
 
 // Turns a ReadyResponse into the HTTP response for one request: conditional 304, gzip or identity,
 // HEAD without a body. Only header bookkeeping happens here; the bytes were prepared beforehand.
-
-export type XCache = 'HIT-L1' | 'HIT-L2' | 'MISS' | 'STALE' | 'BYPASS'
 
 /** If-None-Match with weak comparison (RFC 9110 §13.1.2): `*`, or any listed tag equal ignoring W/. */
 export function etagMatches(ifNoneMatch: string | null, etag: string): boolean {

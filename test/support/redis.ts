@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto'
+import { createRedis, closeRedis, type RedisClient } from '../../src/platform/redis.ts'
+import { quietLog } from './postgres.ts'
+import { TieredCache, type CacheOptions } from '../../src/cache/tiered-cache.ts'
+
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
+
+/** A unique key prefix per test, so tests sharing the real Redis never see each other's keys. */
+export const uniquePrefix = () => `ta-test-${randomBytes(5).toString('hex')}`
+
+export async function connectedRedis(url = REDIS_URL): Promise<RedisClient> {
+  const client = createRedis(url, quietLog)
+  for (let i = 0; i < 100 && !client.isReady; i++) await Bun.sleep(20)
+  return client
+}
+
+export function cacheOptions(overrides: Partial<CacheOptions> = {}): CacheOptions {
+  return {
+    enabled: true,
+    l1MaxBytes: 16 * 1024 * 1024,
+    l1MaxEntryBytes: 1024 * 1024,
+    l2TimeoutMs: 50,
+    graceSeconds: 60,
+    negativeTtlSeconds: 30,
+    distributedLock: false,
+    prefix: uniquePrefix(),
+    ...overrides,
+  }
+}
+
+/** A cache on its own Redis connection; close() releases both. */
+export async function testCache(options: CacheOptions, redis?: RedisClient) {
+  const client = redis ?? (await connectedRedis())
+  const cache = new TieredCache(options, client, quietLog)
+  await cache.start()
+  return {
+    cache,
+    redis: client,
+    async close() {
+      await cache.close()
+      if (!redis) await closeRedis(client)
+    },
+  }
+}
+
+/** A throwaway redis-server on its own port, which a test may stop and restart. */
+export async function privateRedis() {
+  const port = 20000 + Math.floor(Math.random() * 20000)
+  let proc: ReturnType<typeof Bun.spawn> | undefined
+  const start = async () => {
+    proc = Bun.spawn(['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdout: 'ignore', stderr: 'ignore' })
+    for (let i = 0; i < 100; i++) {
+      const ping = Bun.spawnSync(['redis-cli', '-p', String(port), 'ping'])
+      if (ping.stdout.toString().includes('PONG')) return
+      await Bun.sleep(20)
+    }
+    throw new Error('private redis did not start')
+  }
+  await start()
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    start,
+    async stop() {
+      proc?.kill('SIGKILL')
+      await proc?.exited
+    },
+  }
+}
