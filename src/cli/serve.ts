@@ -1,4 +1,6 @@
 import { createApp } from '../app.ts'
+import { createCache } from '../cache/create.ts'
+import type { TieredCache } from '../cache/tiered-cache.ts'
 import type { Config } from '../config.ts'
 import { openDatabase } from '../platform/database.ts'
 import type { Logger } from '../platform/log.ts'
@@ -22,6 +24,7 @@ export async function serveCommand(args: string[], config: Config, log: Logger):
   const signal = shutdownSignal()
   const db = await openDatabase(config, log, 'transcript-api')
   const redis = config.REDIS_URL ? createRedis(config.REDIS_URL, log) : undefined
+  let cache: TieredCache | undefined
   try {
     await migrate(db.sql, MIGRATION_FILES, log)
     if (db.kind === 'embedded' && config.SEED_DEMO && !(await hasVideos(db.sql))) {
@@ -29,7 +32,9 @@ export async function serveCommand(args: string[], config: Config, log: Logger):
       const counts = await seedDatabase(db.sql, DEMO_SEED)
       log.info('demo data seeded', { ...counts })
     }
-    const app = createApp({ config, sql: db.sql, redis, log })
+    cache = createCache(config, redis, log)
+    await cache.start()
+    const app = createApp({ config, sql: db.sql, redis, cache, log })
     app.listen({ port: config.PORT, hostname: config.HOST })
     const server = app.server
     if (!server) throw new Error('server did not start')
@@ -43,6 +48,7 @@ export async function serveCommand(args: string[], config: Config, log: Logger):
       await server.stop(true)
     }
   } finally {
+    await cache?.close()
     if (redis) await closeRedis(redis)
     await db.close()
   }

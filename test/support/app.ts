@@ -2,16 +2,25 @@ import { createApp } from '../../src/app.ts'
 import { loadConfig, type Config } from '../../src/config.ts'
 import type { Sql } from '../../src/platform/db.ts'
 import type { RedisClient } from '../../src/platform/redis.ts'
+import { createCache } from '../../src/cache/create.ts'
 import { quietLog } from './postgres.ts'
+import { uniquePrefix } from './redis.ts'
 
 export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({ LOG_LEVEL: 'error', ...env })
 }
 
+/**
+ * The app in-process on a test database. Its cache is L1-only unless a Redis client is given, and
+ * uses a fresh key prefix, so suites never share cached values.
+ */
 export function testApp(sql: Sql, options: { redis?: RedisClient; env?: Record<string, string> } = {}) {
-  const app = createApp({ config: testConfig(options.env), sql, redis: options.redis, log: quietLog })
+  const config = testConfig(options.env)
+  const cache = createCache(config, options.redis, quietLog, uniquePrefix())
+  const app = createApp({ config, sql, redis: options.redis, cache, log: quietLog })
   return {
     app,
+    cache,
     request: (path: string, init?: RequestInit) => app.handle(new Request(`http://localhost${path}`, init)),
   }
 }

@@ -1,0 +1,24 @@
+import type { Config } from '../config.ts'
+import type { Logger } from '../platform/log.ts'
+import type { RedisClient } from '../platform/redis.ts'
+import { TieredCache } from './tiered-cache.ts'
+
+export const DEFAULT_KEY_PREFIX = 'transcript-api'
+
+/** The server's cache from its configuration: L1 always, L2 and the bus when Redis is configured. */
+export function createCache(config: Config, redis: RedisClient | undefined, log: Logger, prefix = DEFAULT_KEY_PREFIX): TieredCache {
+  return new TieredCache(
+    {
+      enabled: config.ENABLE_CACHING,
+      l1MaxBytes: config.L1_MAX_BYTES,
+      l1MaxEntryBytes: config.L1_MAX_ENTRY_BYTES,
+      l2TimeoutMs: config.CACHE_L2_TIMEOUT_MS,
+      graceSeconds: config.CACHE_GRACE,
+      negativeTtlSeconds: config.CACHE_NEGATIVE_TTL,
+      distributedLock: config.CACHE_DISTRIBUTED_LOCK,
+      prefix,
+    },
+    redis,
+    log,
+  )
+}
