@@ -5,7 +5,11 @@ import { mkdirSync, readFileSync } from 'node:fs'
 const reportPath = '.test-output/junit.xml'
 mkdirSync('.test-output', { recursive: true })
 
-const child = Bun.spawn(['bun', 'test', '--reporter=junit', `--reporter-outfile=${reportPath}`, ...Bun.argv.slice(2)], {
+// Suites create databases and start servers: a generous per-test default keeps a slow CI machine
+// from failing on timing alone (bunfig.toml has no such setting in this Bun).
+const TIMEOUT_MS = '60000'
+
+const child = Bun.spawn(['bun', 'test', '--timeout', TIMEOUT_MS, '--reporter=junit', `--reporter-outfile=${reportPath}`, ...Bun.argv.slice(2)], {
   stdio: ['inherit', 'inherit', 'inherit'],
 })
 const exitCode = await child.exited

@@ -38,6 +38,8 @@ export function docsRoutes() {
         path: '/swagger',
         specPath: SPEC_PATH,
         provider: null, // the page is served below, from embedded assets
+        // The plugin hides paths with a dot by default; the .srt/.vtt exports are real routes.
+        exclude: { staticFile: false },
         documentation: {
           info: {
             title: TITLE,

@@ -1,0 +1,135 @@
+import { Elysia, t } from 'elysia'
+import type { Config } from '../../config.ts'
+import { requireAdminToken } from '../../http/admin-auth.ts'
+import { ErrorSchema, badRequest, notFound } from '../../http/errors.ts'
+import { parseEnum, parseId } from '../../http/params.ts'
+import type { Sql } from '../../platform/db.ts'
+import { toSrt } from './formats/srt.ts'
+import { toVtt } from './formats/vtt.ts'
+import { MAX_INGEST_BYTES, ingestFormat, parseIngest } from './ingest.ts'
+import { IdParams, IngestQuery, ReadErrors, ReadQuery, TranscriptSchema, TranscriptSummarySchema, fileResponses, ingestRequestBody } from './model.ts'
+import { decodeUtf8, mediaType, readBody } from './request-body.ts'
+import { TRANSCRIPT_SOURCES, readTranscript, replaceTranscript, type SourceChoice, type StoredTranscript } from './service.ts'
+
+// GET /videos/{id}/transcript (+ .srt, .vtt) and PUT /videos/{id}/transcript.
+
+const SOURCE_CHOICES = ['best', ...TRANSCRIPT_SOURCES] as const
+
+const errorSchema = (description: string) => t.Object(ErrorSchema.properties, { description })
+
+async function findTranscript(sql: Sql, rawId: string, rawSource: string | undefined): Promise<StoredTranscript> {
+  const id = parseId(rawId, 'video id')
+  const choice: SourceChoice = parseEnum('source', rawSource, SOURCE_CHOICES) ?? 'best'
+  const found = await readTranscript(sql, id, choice)
+  if (found.found === 'video_not_found') throw notFound('video_not_found', `no video with id ${id}`)
+  if (found.found === 'not_ready') {
+    const which = choice === 'best' ? 'no transcript' : `no ${choice} transcript`
+    throw notFound('transcript_not_ready', `video ${id} has ${which} yet`)
+  }
+  return found.transcript
+}
+
+/** `<youtube_id>.<source>.<ext>`, limited to characters that need no quoting in the header. */
+function downloadName(t: StoredTranscript, ext: string): string {
+  return `${t.youtube_id.replace(/[^A-Za-z0-9_-]/g, '_')}.${t.source}.${ext}`
+}
+
+function fileResponseOf(body: string, contentType: string, filename: string): Response {
+  return new Response(body, {
+    headers: { 'content-type': contentType, 'content-disposition': `attachment; filename="${filename}"` },
+  })
+}
+
+export function transcriptRoutes(deps: { config: Config; sql: Sql }) {
+  const { sql } = deps
+  return new Elysia({ name: 'transcripts' })
+    .get(
+      '/videos/:id/transcript',
+      async ({ params, query }) => {
+        const tr = await findTranscript(sql, params.id, query.source)
+        return { ...tr, created_at: tr.created_at.toISOString() }
+      },
+      {
+        params: IdParams,
+        query: ReadQuery,
+        detail: {
+          tags: ['transcripts'],
+          summary: 'A video’s transcript',
+          description: 'All segments in order. `source=best` (default) takes whisper when present, else YouTube captions.',
+        },
+        response: { 200: TranscriptSchema, ...ReadErrors },
+      },
+    )
+    .get(
+      '/videos/:id/transcript.srt',
+      async ({ params, query }) => {
+        const tr = await findTranscript(sql, params.id, query.source)
+        return fileResponseOf(toSrt(tr.segments), 'application/x-subrip; charset=utf-8', downloadName(tr, 'srt'))
+      },
+      {
+        params: IdParams,
+        query: ReadQuery,
+        detail: {
+          tags: ['transcripts'],
+          summary: 'A video’s transcript as SubRip (.srt)',
+          description: 'Cues numbered from 1 with `HH:MM:SS,mmm` timings; downloaded as `<youtube_id>.<source>.srt`.',
+          responses: fileResponses('application/x-subrip', 'SubRip subtitles'),
+        },
+      },
+    )
+    .get(
+      '/videos/:id/transcript.vtt',
+      async ({ params, query }) => {
+        const tr = await findTranscript(sql, params.id, query.source)
+        return fileResponseOf(toVtt(tr.segments), 'text/vtt; charset=utf-8', downloadName(tr, 'vtt'))
+      },
+      {
+        params: IdParams,
+        query: ReadQuery,
+        detail: {
+          tags: ['transcripts'],
+          summary: 'A video’s transcript as WebVTT (.vtt)',
+          description:
+            'Numbered cues with `HH:MM:SS.mmm` timings, `&`, `<` and `>` escaped, speakers as voice spans; downloaded as `<youtube_id>.<source>.vtt`.',
+          responses: fileResponses('text/vtt', 'WebVTT subtitles'),
+        },
+      },
+    )
+    .put(
+      '/videos/:id/transcript',
+      async ({ params, query, request }) => {
+        requireAdminToken(deps.config.ADMIN_TOKEN, request.headers.get('authorization'))
+        const id = parseId(params.id, 'video id')
+        const source = parseEnum('source', query.source, TRANSCRIPT_SOURCES)
+        if (!source) throw badRequest('invalid_source', 'source is required: whisper or youtube')
+        const format = ingestFormat(mediaType(request.headers.get('content-type')))
+        const body = decodeUtf8(await readBody(request, MAX_INGEST_BYTES))
+        const input = parseIngest(format, body, query)
+        const summary = await replaceTranscript(sql, id, source, input)
+        if (!summary) throw notFound('video_not_found', `no video with id ${id}`)
+        return { ...summary, created_at: summary.created_at.toISOString() }
+      },
+      {
+        // The handler reads the body itself: after the token check, and within the size limit.
+        parse: 'none',
+        params: IdParams,
+        query: t.Partial(IngestQuery),
+        detail: {
+          tags: ['transcripts'],
+          summary: 'Replace a video’s transcript from one source',
+          description:
+            'Requires `Authorization: Bearer $ADMIN_TOKEN`. Takes JSON segments, WebVTT (`text/vtt`) or SubRip (`application/x-subrip`) and replaces the `source` transcript atomically: readers see the old transcript or the new one, whole.',
+          requestBody: ingestRequestBody,
+        },
+        response: {
+          200: TranscriptSummarySchema,
+          400: errorSchema('`invalid_id`, `invalid_source`, `invalid_json`, `invalid_vtt`, `invalid_srt`, `invalid_segments`, `invalid_encoding`, `invalid_language` or `invalid_model`; the message names the line or segment'),
+          401: errorSchema('`unauthorized`: missing or wrong admin token'),
+          403: errorSchema('`admin_disabled`: ADMIN_TOKEN is not set on the server'),
+          404: errorSchema('`video_not_found`'),
+          413: errorSchema(`\`payload_too_large\`: over ${MAX_INGEST_BYTES} bytes or too many segments`),
+          415: errorSchema('`unsupported_media_type`'),
+        },
+      },
+    )
+}
