@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { randomUUID } from 'node:crypto'
 import type postgres from 'postgres'
+import { afterTranscriptReplaced } from '../src/cache/scopes.ts'
 import { encodeCursor } from '../src/http/pagination.ts'
 import { videoListScope } from '../src/modules/videos/list-params.ts'
 import { listVideosQuery, type ListVideosInput } from '../src/modules/videos/service.ts'
@@ -228,6 +229,10 @@ describe('GET /videos/{id} and PATCH /videos/{id}', () => {
       transcript_sources: [],
     })
     await db.sql`INSERT INTO transcripts (video_id, source) VALUES (${videoId}, 'youtube'), (${videoId}, 'whisper')`
+    // A write made outside the API is invisible until the cached copy is invalidated, as the
+    // ingest path and the worker do after writing.
+    expect(((await (await api.request(`/videos/${videoId}`)).json()) as VideoJson).transcript_sources).toEqual([])
+    await api.cache.invalidate(afterTranscriptReplaced(videoId))
     expect(((await (await api.request(`/videos/${videoId}`)).json()) as VideoJson).transcript_sources).toEqual(['whisper', 'youtube'])
   })
 

@@ -57,9 +57,9 @@ export function delivery(config: Config) {
       status = value.code
       value = value.response
     }
+    if (value instanceof CacheResult) return serveReady(value.value, request, resolveCachePolicy(table, request.method, route, value.value.status), value.source)
+    if (value instanceof ReadyResponse) return serveReady(value, request, resolveCachePolicy(table, request.method, route, value.status))
     const policy = resolveCachePolicy(table, request.method, route, status)
-    if (value instanceof CacheResult) return serveReady(value.value, request, policy, value.source)
-    if (value instanceof ReadyResponse) return serveReady(value, request, policy)
     if (value instanceof Response) return finishRaw(value, request, policy)
     if (value === undefined || value === null) return undefined
     const ready =

@@ -1,15 +1,17 @@
 import { Elysia, t } from 'elysia'
+import { afterTranscriptReplaced } from '../../cache/scopes.ts'
+import type { TieredCache } from '../../cache/tiered-cache.ts'
 import type { Config } from '../../config.ts'
 import { requireAdminToken } from '../../http/admin-auth.ts'
 import { ErrorSchema, badRequest, notFound } from '../../http/errors.ts'
+import { documentedResponses } from '../../http/openapi.ts'
 import { parseEnum, parseId } from '../../http/params.ts'
 import type { Sql } from '../../platform/db.ts'
-import { toSrt } from './formats/srt.ts'
-import { toVtt } from './formats/vtt.ts'
+import { cachedExport, cachedTranscript } from './cached-reads.ts'
 import { MAX_INGEST_BYTES, ingestFormat, parseIngest } from './ingest.ts'
 import { IdParams, IngestQuery, ReadErrors, ReadQuery, TranscriptSchema, TranscriptSummarySchema, fileResponses, ingestRequestBody } from './model.ts'
 import { decodeUtf8, mediaType, readBody } from './request-body.ts'
-import { TRANSCRIPT_SOURCES, readTranscript, replaceTranscript, type SourceChoice, type StoredTranscript } from './service.ts'
+import { TRANSCRIPT_SOURCES, replaceTranscript, type SourceChoice } from './service.ts'
 
 // GET /videos/{id}/transcript (+ .srt, .vtt) and PUT /videos/{id}/transcript.
 
@@ -17,38 +19,16 @@ const SOURCE_CHOICES = ['best', ...TRANSCRIPT_SOURCES] as const
 
 const errorSchema = (description: string) => t.Object(ErrorSchema.properties, { description })
 
-async function findTranscript(sql: Sql, rawId: string, rawSource: string | undefined): Promise<StoredTranscript> {
-  const id = parseId(rawId, 'video id')
-  const choice: SourceChoice = parseEnum('source', rawSource, SOURCE_CHOICES) ?? 'best'
-  const found = await readTranscript(sql, id, choice)
-  if (found.found === 'video_not_found') throw notFound('video_not_found', `no video with id ${id}`)
-  if (found.found === 'not_ready') {
-    const which = choice === 'best' ? 'no transcript' : `no ${choice} transcript`
-    throw notFound('transcript_not_ready', `video ${id} has ${which} yet`)
-  }
-  return found.transcript
+function readChoice(rawSource: string | undefined): SourceChoice {
+  return parseEnum('source', rawSource, SOURCE_CHOICES) ?? 'best'
 }
 
-/** `<youtube_id>.<source>.<ext>`, limited to characters that need no quoting in the header. */
-function downloadName(t: StoredTranscript, ext: string): string {
-  return `${t.youtube_id.replace(/[^A-Za-z0-9_-]/g, '_')}.${t.source}.${ext}`
-}
-
-function fileResponseOf(body: string, contentType: string, filename: string): Response {
-  return new Response(body, {
-    headers: { 'content-type': contentType, 'content-disposition': `attachment; filename="${filename}"` },
-  })
-}
-
-export function transcriptRoutes(deps: { config: Config; sql: Sql }) {
+export function transcriptRoutes(deps: { config: Config; sql: Sql; cache: TieredCache }) {
   const { sql } = deps
   return new Elysia({ name: 'transcripts' })
     .get(
       '/videos/:id/transcript',
-      async ({ params, query }) => {
-        const tr = await findTranscript(sql, params.id, query.source)
-        return { ...tr, created_at: tr.created_at.toISOString() }
-      },
+      ({ params, query }) => cachedTranscript(deps, parseId(params.id, 'video id'), readChoice(query.source)),
       {
         params: IdParams,
         query: ReadQuery,
@@ -56,16 +36,13 @@ export function transcriptRoutes(deps: { config: Config; sql: Sql }) {
           tags: ['transcripts'],
           summary: 'A video’s transcript',
           description: 'All segments in order. `source=best` (default) takes whisper when present, else YouTube captions.',
+          responses: documentedResponses({ 200: TranscriptSchema, ...ReadErrors }),
         },
-        response: { 200: TranscriptSchema, ...ReadErrors },
       },
     )
     .get(
       '/videos/:id/transcript.srt',
-      async ({ params, query }) => {
-        const tr = await findTranscript(sql, params.id, query.source)
-        return fileResponseOf(toSrt(tr.segments), 'application/x-subrip; charset=utf-8', downloadName(tr, 'srt'))
-      },
+      ({ params, query }) => cachedExport(deps, parseId(params.id, 'video id'), readChoice(query.source), 'srt'),
       {
         params: IdParams,
         query: ReadQuery,
@@ -79,10 +56,7 @@ export function transcriptRoutes(deps: { config: Config; sql: Sql }) {
     )
     .get(
       '/videos/:id/transcript.vtt',
-      async ({ params, query }) => {
-        const tr = await findTranscript(sql, params.id, query.source)
-        return fileResponseOf(toVtt(tr.segments), 'text/vtt; charset=utf-8', downloadName(tr, 'vtt'))
-      },
+      ({ params, query }) => cachedExport(deps, parseId(params.id, 'video id'), readChoice(query.source), 'vtt'),
       {
         params: IdParams,
         query: ReadQuery,
@@ -107,6 +81,7 @@ export function transcriptRoutes(deps: { config: Config; sql: Sql }) {
         const input = parseIngest(format, body, query)
         const summary = await replaceTranscript(sql, id, source, input)
         if (!summary) throw notFound('video_not_found', `no video with id ${id}`)
+        await deps.cache.invalidate(afterTranscriptReplaced(id))
         return { ...summary, created_at: summary.created_at.toISOString() }
       },
       {

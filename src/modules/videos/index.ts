@@ -1,48 +1,30 @@
 import { Elysia } from 'elysia'
+import { afterVideoEdited } from '../../cache/scopes.ts'
+import type { TieredCache } from '../../cache/tiered-cache.ts'
 import type { Config } from '../../config.ts'
 import { requireAdminToken } from '../../http/admin-auth.ts'
 import { notFound } from '../../http/errors.ts'
-import { toPage } from '../../http/pagination.ts'
+import { documentedResponses } from '../../http/openapi.ts'
 import { parseId } from '../../http/params.ts'
 import type { Sql } from '../../platform/db.ts'
 import { decodeUtf8, mediaType, readBody, unsupportedMediaType } from '../transcripts/request-body.ts'
 import { parseVideoListQuery } from './list-params.ts'
 import { IdParams, ListQuery, VideoDetailSchema, VideoPageSchema, errorSchema, patchRequestBody } from './model.ts'
 import { MAX_PATCH_BYTES, parseVideoPatch } from './patch.ts'
-import { getVideo, listVideos, updateVideo, type VideoDetailRow, type VideoRow } from './service.ts'
+import { toVideoDetail } from './present.ts'
+import { cachedVideo, cachedVideoList } from './cached-reads.ts'
+import { updateVideo } from './service.ts'
 
 // GET /videos, GET /videos/{id}, PATCH /videos/{id}.
 
-function toVideo(r: VideoRow) {
-  return {
-    id: r.id,
-    job_id: r.job_id,
-    youtube_id: r.youtube_id,
-    title: r.title,
-    channel_name: r.channel_name,
-    language: r.language,
-    category: r.category,
-    duration_seconds: r.duration_seconds,
-    thumbnail_url: r.thumbnail_url,
-    uploaded_at: r.uploaded_at?.toISOString() ?? null,
-    state: r.state,
-    error: r.error,
-    created_at: r.created_at.toISOString(),
-    updated_at: r.updated_at.toISOString(),
-  }
-}
-
-const toVideoDetail = (r: VideoDetailRow) => ({ ...toVideo(r), transcript_sources: r.transcript_sources })
-
-export function videoRoutes(deps: { config: Config; sql: Sql }) {
+export function videoRoutes(deps: { config: Config; sql: Sql; cache: TieredCache }) {
   const { sql } = deps
   return new Elysia({ name: 'videos' })
     .get(
       '/videos',
-      async ({ query }) => {
+      ({ query }) => {
         const { input, scope } = parseVideoListQuery(query)
-        const rows = await listVideos(sql, input)
-        return toPage(rows, input.limit, scope, (r) => [r.sort_key, r.id], toVideo)
+        return cachedVideoList(deps, input, scope)
       },
       {
         query: ListQuery,
@@ -51,25 +33,24 @@ export function videoRoutes(deps: { config: Config; sql: Sql }) {
           summary: 'List videos, newest first',
           description:
             'Keyset-paginated: pass `page_info.next_cursor` as `cursor` for the next page, with the same sort and filters. Rows added while you page appear before your position, so a walk never repeats or skips a row.',
-        },
-        response: {
-          200: VideoPageSchema,
-          400: errorSchema('`invalid_sort`, `invalid_state`, `invalid_limit`, `invalid_cursor`, `invalid_channel`, `invalid_language` or `invalid_category`'),
+          responses: documentedResponses({
+            200: VideoPageSchema,
+            400: errorSchema('`invalid_sort`, `invalid_state`, `invalid_limit`, `invalid_cursor`, `invalid_channel`, `invalid_language` or `invalid_category`'),
+          }),
         },
       },
     )
     .get(
       '/videos/:id',
-      async ({ params }) => {
-        const id = parseId(params.id, 'video id')
-        const video = await getVideo(sql, id)
-        if (!video) throw notFound('video_not_found', `no video with id ${id}`)
-        return toVideoDetail(video)
-      },
+      ({ params }) => cachedVideo(deps, parseId(params.id, 'video id')),
       {
         params: IdParams,
-        detail: { tags: ['videos'], summary: 'A video', description: 'Full metadata, plus which transcript sources exist.' },
-        response: { 200: VideoDetailSchema, 400: errorSchema('`invalid_id`'), 404: errorSchema('`video_not_found`') },
+        detail: {
+          tags: ['videos'],
+          summary: 'A video',
+          description: 'Full metadata, plus which transcript sources exist.',
+          responses: documentedResponses({ 200: VideoDetailSchema, 400: errorSchema('`invalid_id`'), 404: errorSchema('`video_not_found`') }),
+        },
       },
     )
     .patch(
@@ -82,6 +63,7 @@ export function videoRoutes(deps: { config: Config; sql: Sql }) {
         const patch = parseVideoPatch(decodeUtf8(await readBody(request, MAX_PATCH_BYTES)))
         const video = await updateVideo(sql, id, patch)
         if (!video) throw notFound('video_not_found', `no video with id ${id}`)
+        await deps.cache.invalidate(afterVideoEdited(id))
         return toVideoDetail(video)
       },
       {
