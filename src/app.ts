@@ -1,4 +1,5 @@
 import { Elysia } from 'elysia'
+import type { TieredCache } from './cache/tiered-cache.ts'
 import type { Config } from './config.ts'
 import { delivery } from './http/delivery.ts'
 import { HttpError, jsonError } from './http/errors.ts'
@@ -8,11 +9,15 @@ import type { RedisClient } from './platform/redis.ts'
 import { docsRoutes } from './modules/docs/index.ts'
 import { healthRoutes } from './modules/health/index.ts'
 import { jobsRoutes } from './modules/jobs/index.ts'
+import { searchRoutes } from './modules/search/index.ts'
+import { transcriptRoutes } from './modules/transcripts/index.ts'
+import { videoRoutes } from './modules/videos/index.ts'
 
 export interface AppDeps {
   config: Config
   sql: Sql
   redis: RedisClient | undefined
+  cache: TieredCache
   log: Logger
 }
 
@@ -70,6 +75,9 @@ export function createApp(deps: AppDeps) {
     .use(docsRoutes())
     .use(healthRoutes(deps))
     .use(jobsRoutes(deps))
+    .use(searchRoutes(deps))
+    .use(videoRoutes(deps))
+    .use(transcriptRoutes(deps))
 }
 
 export type App = ReturnType<typeof createApp>

@@ -1,14 +1,22 @@
 #!/usr/bin/env bun
 import { ConfigError, loadConfig } from './config.ts'
 import { createLogger } from './platform/log.ts'
+import { healthcheckCommand } from './cli/healthcheck.ts'
 import { helpText } from './cli/help.ts'
 import { migrateCommand } from './cli/migrate.ts'
 import { seedCommand } from './cli/seed.ts'
 import { serveCommand } from './cli/serve.ts'
 import { UsageError } from './cli/usage.ts'
+import { workerCommand } from './cli/worker.ts'
 import { APP_VERSION } from './version.ts'
 
-const COMMANDS = { serve: serveCommand, migrate: migrateCommand, seed: seedCommand } as const
+const COMMANDS = {
+  serve: serveCommand,
+  migrate: migrateCommand,
+  seed: seedCommand,
+  healthcheck: healthcheckCommand,
+  worker: workerCommand,
+} as const
 
 async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv

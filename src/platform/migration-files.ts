@@ -1,6 +1,8 @@
 // The migrations, embedded in the binary as text. A test checks that this list and sql/ agree.
 import schema from '../../sql/0001_schema.sql' with { type: 'text' }
 import performanceIndexes from '../../sql/0002_performance_indexes.sql' with { type: 'text' }
+import videoIndexes from '../../sql/0003_video_indexes.sql' with { type: 'text' }
+import jobIndexes from '../../sql/0004_job_indexes.sql' with { type: 'text' }
 
 export interface MigrationFile {
   name: string
@@ -10,4 +12,6 @@ export interface MigrationFile {
 export const MIGRATION_FILES: readonly MigrationFile[] = [
   { name: '0001_schema.sql', sql: schema },
   { name: '0002_performance_indexes.sql', sql: performanceIndexes },
+  { name: '0003_video_indexes.sql', sql: videoIndexes },
+  { name: '0004_job_indexes.sql', sql: jobIndexes },
 ]

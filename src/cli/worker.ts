@@ -1,0 +1,67 @@
+import { ConfigError, type Config } from '../config.ts'
+import { openDatabase } from '../platform/database.ts'
+import type { Logger } from '../platform/log.ts'
+import { migrate } from '../platform/migrate.ts'
+import { MIGRATION_FILES } from '../platform/migration-files.ts'
+import { startWorker } from '../worker/index.ts'
+import { TranscriberCommandError, transcriberArgv } from '../worker/transcriber.ts'
+import { integerOption, parseOptions } from './usage.ts'
+
+const DEFAULT_GRACE_S = 30
+
+/** Resolves on the first SIGTERM or SIGINT; `onRepeat` runs on any later one. */
+function shutdownSignal(onRepeat: () => void): Promise<string> {
+  return new Promise((resolve) => {
+    let seen = false
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.on(signal, () => {
+        if (seen) return onRepeat()
+        seen = true
+        resolve(signal)
+      })
+    }
+  })
+}
+
+export async function workerCommand(args: string[], config: Config, log: Logger): Promise<void> {
+  const opts = parseOptions('worker', args, {
+    concurrency: { type: 'string', short: 'c' },
+    'shutdown-grace': { type: 'string' },
+    'poll-interval': { type: 'string' },
+  })
+  const concurrency = integerOption('worker', 'concurrency', opts.concurrency, 1, 64, 1)
+  const graceS = integerOption('worker', 'shutdown-grace', opts['shutdown-grace'], 0, 86_400, DEFAULT_GRACE_S)
+  const pollMs = integerOption('worker', 'poll-interval', opts['poll-interval'], 10, 600_000, 1000)
+  const command = config.TRANSCRIBE_CMD ?? ''
+  let argv: string[]
+  try {
+    argv = transcriberArgv(command)
+  } catch (err) {
+    if (err instanceof TranscriberCommandError) throw new ConfigError('TRANSCRIBE_CMD', `a command that runs the transcriber (${err.message})`, command)
+    throw err
+  }
+
+  // Listen before anything else: a SIGTERM during startup must still end in an orderly stop.
+  let stopNow: () => void = () => {}
+  const signal = shutdownSignal(() => stopNow())
+  // Each loop holds at most one connection at a time; the sweep and stage updates need a spare.
+  const db = await openDatabase({ ...config, DB_POOL_MAX: Math.max(config.DB_POOL_MAX, concurrency + 2) }, log, 'transcript-api worker')
+  try {
+    await migrate(db.sql, MIGRATION_FILES, log)
+    const worker = startWorker({
+      sql: db.sql,
+      log,
+      argv,
+      concurrency,
+      maxAttempts: config.WORKER_MAX_ATTEMPTS,
+      stuckAfterSeconds: config.WORKER_STUCK_AFTER,
+      pollIntervalMs: pollMs,
+    })
+    // A second signal skips the rest of the grace period: held jobs are released at once.
+    stopNow = () => void worker.stop(0)
+    log.info('worker shutting down', { signal: await signal })
+    await worker.stop(graceS * 1000)
+  } finally {
+    await db.close()
+  }
+}

@@ -1,0 +1,88 @@
+import { Elysia } from 'elysia'
+import { badRequest, ErrorSchema, notFound } from '../../http/errors.ts'
+import { parseEnum, parseId, parseLimit } from '../../http/params.ts'
+import type { Sql } from '../../platform/db.ts'
+import { checkBodyFields, readJsonBody } from './body.ts'
+import { CREATE_JOB_FIELDS, CreateJobBody, JOB_KINDS, JOB_STATES, JobPage, JobSchema, ListJobsQuery, MAX_JOB_BODY_BYTES } from './model.ts'
+import { canonicalJobUrl, createJob, getJob, listJobs } from './service.ts'
+
+const TAGS = ['jobs']
+
+/** Runs before Elysia's validator, so each mistake gets its own code and a message naming it. */
+function checkCreateJob(body: unknown): void {
+  checkBodyFields(body, CREATE_JOB_FIELDS)
+  if (typeof body.url !== 'string') throw badRequest('invalid_url', 'url must be a string')
+  if (!JOB_KINDS.some((k) => k === body.kind)) throw badRequest('invalid_kind', `kind must be one of ${JOB_KINDS.join(', ')}`)
+}
+
+export function jobsRoutes(deps: { sql: Sql }) {
+  return new Elysia({ name: 'jobs' })
+    .post(
+      '/jobs',
+      async ({ body, status, set }) => {
+        const parsed = canonicalJobUrl(body.url, body.kind)
+        const { job, created } = await createJob(deps.sql, parsed)
+        set.headers.location = `/jobs/${job.id}`
+        return created ? status(201, job) : status(200, job)
+      },
+      {
+        // Our own reader first (a byte limit before anything is buffered); 'application/json' only
+        // tells the OpenAPI document the content type, since the reader always answers.
+        parse: [({ request }) => readJsonBody(request, MAX_JOB_BODY_BYTES), 'application/json'],
+        transform: ({ body }) => checkCreateJob(body),
+        body: CreateJobBody,
+        detail: {
+          tags: TAGS,
+          summary: 'Queue a video or a channel for transcription',
+          description:
+            'The URL is normalised (e.g. youtu.be/ID → https://www.youtube.com/watch?v=ID) before it is stored. ' +
+            'While a job for the same canonical URL is unfinished, that job is returned with 200 instead of a new one (201). ' +
+            'Video URLs need kind=single, channel URLs kind=channel; anything else is a 400 `invalid_url` saying what is wrong. ' +
+            `Unknown or missing fields are a 400, a body over ${MAX_JOB_BODY_BYTES} bytes a 413.`,
+        },
+        response: {
+          200: JobSchema,
+          201: JobSchema,
+          400: ErrorSchema,
+          413: ErrorSchema,
+          415: ErrorSchema,
+        },
+      },
+    )
+    .get(
+      '/jobs/:id',
+      async ({ params }) => {
+        const job = await getJob(deps.sql, parseId(params.id))
+        if (!job) throw notFound('job_not_found', `no job with id ${params.id}`)
+        return job
+      },
+      {
+        detail: {
+          tags: TAGS,
+          summary: 'A job and its progress',
+          description: 'Poll this to follow a job through its states; `error` holds the last failure.',
+        },
+        response: { 200: JobSchema, 400: ErrorSchema, 404: ErrorSchema },
+      },
+    )
+    .get(
+      '/jobs',
+      ({ query }) =>
+        listJobs(deps.sql, {
+          state: parseEnum('state', query.state, JOB_STATES),
+          limit: parseLimit(query.limit, 20, 100),
+          cursor: query.cursor === '' ? undefined : query.cursor,
+        }),
+      {
+        query: ListJobsQuery,
+        detail: {
+          tags: TAGS,
+          summary: 'Jobs, newest first',
+          description:
+            'Cursor-paginated over (created_at, id). Filter by `state`; pass `page_info.next_cursor` as `cursor` for the next page. ' +
+            'A cursor only works with the filter it was issued for (400 `invalid_cursor` otherwise).',
+        },
+        response: { 200: JobPage, 400: ErrorSchema },
+      },
+    )
+}

@@ -1,0 +1,79 @@
+import { t } from 'elysia'
+import { PageSchema } from '../../http/pagination.ts'
+
+// OpenAPI schemas of the jobs API. The shapes are also what the service returns.
+
+export const JOB_STATES = ['pending', 'downloading', 'transcoding', 'transcribing', 'diarizing', 'persisting', 'completed', 'failed'] as const
+export type JobState = (typeof JOB_STATES)[number]
+export const JOB_KINDS = ['single', 'channel'] as const
+export type JobKind = (typeof JOB_KINDS)[number]
+
+/** Largest accepted POST /jobs body. */
+export const MAX_JOB_BODY_BYTES = 16 * 1024
+
+export const CREATE_JOB_FIELDS = ['url', 'kind'] as const
+
+export const CreateJobBody = t.Object(
+  {
+    url: t.String({
+      description:
+        'A YouTube video URL (watch, youtu.be, shorts; www., m. and music. hosts) for kind=single, or a channel URL (/channel/UC…, /@handle, /c/name, /user/name) for kind=channel',
+      examples: ['https://www.youtube.com/watch?v=dQw4w9WgXcQ', 'https://youtu.be/dQw4w9WgXcQ', 'https://www.youtube.com/@LinusTechTips'],
+    }),
+    kind: t.UnionEnum(JOB_KINDS, { description: 'single: one video; channel: every video the channel lists' }),
+  },
+  { additionalProperties: false, title: 'CreateJob' },
+)
+
+const Timestamp = t.String({ format: 'date-time', examples: ['2025-01-31T12:00:00.000Z'] })
+
+export const JobSchema = t.Object(
+  {
+    id: t.String({ format: 'uuid' }),
+    kind: t.UnionEnum(JOB_KINDS),
+    url: t.String({ description: 'the canonical form of the submitted URL', examples: ['https://www.youtube.com/watch?v=dQw4w9WgXcQ'] }),
+    state: t.UnionEnum(JOB_STATES, {
+      description:
+        'pending → downloading → transcoding → transcribing → diarizing → persisting → completed, or failed; a worker skips the stages its transcriber does not report',
+    }),
+    priority: t.Integer({ description: 'lower runs first', examples: [100] }),
+    attempts: t.Integer({ description: 'how many times a worker has claimed the job', examples: [1] }),
+    error: t.Union([t.String(), t.Null()], {
+      description: 'the last failure (exit code and stderr tail of the transcriber); null once completed',
+      examples: [null],
+    }),
+    video_id: t.Union([t.String({ format: 'uuid' }), t.Null()], { description: 'the video row of a single job, once it exists' }),
+    meta: t.Record(t.String(), t.Unknown(), {
+      description:
+        'youtube_id (single), channel (channel), parent_job_id (a job a channel job created), videos_found and jobs_created (a finished channel job)',
+      examples: [{ youtube_id: 'dQw4w9WgXcQ' }],
+    }),
+    claimed_at: t.Union([Timestamp, t.Null()], { description: 'when the current claim began; null while pending' }),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  },
+  { title: 'Job' },
+)
+
+export const JobPage = PageSchema(JobSchema, 'JobPage')
+
+export const ListJobsQuery = t.Object({
+  state: t.Optional(t.String({ description: `one of ${JOB_STATES.join(', ')}`, examples: ['pending'] })),
+  limit: t.Optional(t.String({ description: '1..100, default 20', examples: ['20'] })),
+  cursor: t.Optional(t.String({ description: 'page_info.next_cursor of the previous page' })),
+})
+
+export interface Job {
+  id: string
+  kind: JobKind
+  url: string
+  state: JobState
+  priority: number
+  attempts: number
+  error: string | null
+  video_id: string | null
+  meta: Record<string, unknown>
+  claimed_at: string | null
+  created_at: string
+  updated_at: string
+}

@@ -1,0 +1,143 @@
+import { randomBytes } from 'node:crypto'
+import { hostname } from 'node:os'
+import type { Sql } from '../platform/db.ts'
+import { errorFields, type Logger } from '../platform/log.ts'
+import { processJob, type JobContext } from './process-job.ts'
+import { claimJob, failJob, sweepStuckJobs, type Claim } from './queue.ts'
+
+// The worker: `concurrency` loops that each claim one job at a time and see it through, plus a
+// periodic sweep that re-queues claims older than WORKER_STUCK_AFTER.
+//
+// WORKER_STUCK_AFTER is the lifetime of a claim. A live worker kills its transcriber a little
+// before the claim expires and records a timeout, so only a dead or hung worker's claims are ever
+// swept, and no job runs twice at once. Jobs longer than that need a larger WORKER_STUCK_AFTER.
+//
+// Shutdown (stop): no new claims; the held jobs get `graceMs` to finish, then their transcribers
+// are killed and the jobs released to pending, the attempt not counted. A job is never left
+// claimed by a worker that has exited; if even the release fails (database down), the sweep
+// re-queues it once the claim expires.
+
+export interface WorkerOptions {
+  sql: Sql
+  log: Logger
+  /** TRANSCRIBE_CMD split into argv (see splitShellWords); the URL is appended. */
+  argv: readonly string[]
+  concurrency: number
+  maxAttempts: number
+  stuckAfterSeconds: number
+  /** Sleep between claims when the queue is empty (jittered ±50%). */
+  pollIntervalMs?: number
+  /** Extra environment for the transcriber. */
+  env?: Record<string, string>
+  maxStdoutBytes?: number
+}
+
+export interface Worker {
+  /** One id per loop, as written to jobs.claimed_by. */
+  ids: readonly string[]
+  /** Stops claiming; waits up to graceMs for held jobs, then releases them. Resolves when all loops ended. */
+  stop(graceMs: number): Promise<void>
+  /** Resolves when every loop has ended (after stop). */
+  done: Promise<void>
+}
+
+const DEFAULT_POLL_MS = 1000
+const DEFAULT_MAX_STDOUT = 64 * 1024 * 1024
+const ERROR_BACKOFF_MS = 2000
+
+export function startWorker(opts: WorkerOptions): Worker {
+  const { sql, log } = opts
+  const pollMs = opts.pollIntervalMs ?? DEFAULT_POLL_MS
+  const stuckMs = opts.stuckAfterSeconds * 1000
+  // The margin left between our own timeout and the claim's expiry, to kill and record the failure.
+  const margin = Math.min(10_000, stuckMs / 5)
+  const instance = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
+  const ids = Array.from({ length: opts.concurrency }, (_, i) => `${instance}/${i + 1}`)
+
+  let stopping = false
+  let wake: () => void = () => {}
+  const stopped = new Promise<void>((resolve) => {
+    wake = resolve
+  })
+  const abort = new AbortController()
+  const ctx: JobContext = {
+    sql,
+    log,
+    argv: opts.argv,
+    env: opts.env ?? {},
+    maxAttempts: opts.maxAttempts,
+    timeoutMs: stuckMs - margin,
+    maxStdoutBytes: opts.maxStdoutBytes ?? DEFAULT_MAX_STDOUT,
+    killGraceMs: margin / 2,
+    abort: abort.signal,
+  }
+  /** Sleeps, but wakes at once on stop. */
+  const pause = (ms: number) => Promise.race([Bun.sleep(ms), stopped])
+
+  async function handle(claim: Claim): Promise<void> {
+    const started = performance.now()
+    log.info('job claimed', { job_id: claim.id, kind: claim.kind, url: claim.input_url, attempt: claim.attempts, worker: claim.workerId })
+    try {
+      const outcome = await processJob(ctx, claim)
+      log.info('job done', { job_id: claim.id, outcome, ms: Math.round(performance.now() - started) })
+    } catch (err) {
+      // A database error mid-job: record it as a failed attempt if we still can; otherwise the
+      // claim stays and the sweep re-queues it after WORKER_STUCK_AFTER.
+      log.error('job crashed', { job_id: claim.id, ...errorFields(err) })
+      const message = `attempt ${claim.attempts} of ${opts.maxAttempts}: worker error: ${err instanceof Error ? err.message : String(err)}`
+      await failJob(sql, claim, message, opts.maxAttempts).catch((e: unknown) =>
+        log.error('could not record the failure', { job_id: claim.id, ...errorFields(e) }),
+      )
+    }
+  }
+
+  async function loop(workerId: string): Promise<void> {
+    while (!stopping) {
+      let claim: Claim | undefined
+      try {
+        claim = await claimJob(sql, workerId)
+      } catch (err) {
+        log.error('could not claim a job', { worker: workerId, ...errorFields(err) })
+        await pause(ERROR_BACKOFF_MS)
+        continue
+      }
+      if (claim) await handle(claim)
+      else await pause(pollMs * (0.5 + Math.random()))
+    }
+  }
+
+  async function sweepLoop(): Promise<void> {
+    // Often enough that a dead worker's job waits little past its expiry; at most once a minute.
+    const every = Math.max(1000, Math.min(60_000, stuckMs / 4))
+    while (!stopping) {
+      try {
+        for (const job of await sweepStuckJobs(sql, opts.stuckAfterSeconds, opts.maxAttempts)) {
+          log.warn('re-queued a stuck job', { job_id: job.id, state: job.state, previous_worker: job.claimed_by })
+        }
+      } catch (err) {
+        log.error('stuck-job sweep failed', errorFields(err))
+      }
+      await pause(every * (0.75 + Math.random() / 2))
+    }
+  }
+
+  log.info('worker started', { worker: instance, concurrency: opts.concurrency, stuck_after_s: opts.stuckAfterSeconds, max_attempts: opts.maxAttempts })
+  const done = Promise.all([...ids.map(loop), sweepLoop()]).then(() => undefined)
+
+  return {
+    ids,
+    done,
+    async stop(graceMs: number) {
+      if (!stopping) log.info('worker stopping: finishing held jobs', { grace_ms: graceMs })
+      stopping = true
+      wake()
+      const finished = await Promise.race([done.then(() => true), Bun.sleep(graceMs).then(() => false)])
+      if (!finished) {
+        log.warn('grace period over: releasing held jobs')
+        abort.abort()
+        await done
+      }
+      log.info('worker stopped', { worker: instance })
+    },
+  }
+}
