@@ -46,8 +46,11 @@ export function createApp(deps: AppDeps) {
       let status = 500
       let errCode = 'internal_error'
       let message = 'internal server error'
-      if (error instanceof HttpError) {
-        ;[status, errCode, message] = [error.status, error.code, error.message]
+      // Elysia wraps errors thrown in a parse hook (e.g. a 413 while reading the body) in its own.
+      const cause = error instanceof Error ? error.cause : undefined
+      const httpError = error instanceof HttpError ? error : cause instanceof HttpError ? cause : undefined
+      if (httpError) {
+        ;[status, errCode, message] = [httpError.status, httpError.code, httpError.message]
       } else if (code === 'NOT_FOUND') {
         ;[status, errCode, message] = [404, 'not_found', `no route for ${request.method} ${new URL(request.url).pathname}`]
       } else if (code === 'VALIDATION') {

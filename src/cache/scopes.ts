@@ -20,5 +20,8 @@ export const afterVideoEdited = (videoId: string) => [videoScope(videoId), names
 /** A new video (worker): drops a cached 404 for it, and the lists now include it. */
 export const afterVideoCreated = (videoId: string) => [videoScope(videoId), namespaceScope(CacheType.videoList)]
 
+/** New videos from a channel listing: every list page. */
+export const afterVideosListed = [namespaceScope(CacheType.videoList)]
+
 /** Transcript ingest or a finished job: that transcript, its exports, the video's sources, and search. */
 export const afterTranscriptReplaced = (videoId: string) => [videoScope(videoId), transcriptScope(videoId), namespaceScope(CacheType.videoList), namespaceScope(CacheType.search)]

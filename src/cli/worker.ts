@@ -1,8 +1,10 @@
+import { createCache } from '../cache/create.ts'
 import { ConfigError, type Config } from '../config.ts'
 import { openDatabase } from '../platform/database.ts'
 import type { Logger } from '../platform/log.ts'
 import { migrate } from '../platform/migrate.ts'
 import { MIGRATION_FILES } from '../platform/migration-files.ts'
+import { closeRedis, createRedis } from '../platform/redis.ts'
 import { startWorker } from '../worker/index.ts'
 import { TranscriberCommandError, transcriberArgv } from '../worker/transcriber.ts'
 import { integerOption, parseOptions } from './usage.ts'
@@ -46,7 +48,13 @@ export async function workerCommand(args: string[], config: Config, log: Logger)
   const signal = shutdownSignal(() => stopNow())
   // Each loop holds at most one connection at a time; the sweep and stage updates need a spare.
   const db = await openDatabase({ ...config, DB_POOL_MAX: Math.max(config.DB_POOL_MAX, concurrency + 2) }, log, 'transcript-api worker')
+  // The worker reads nothing through the cache; it only announces what its jobs changed, via the
+  // same generations and bus as the servers. Without Redis they see results after their TTLs.
+  const redis = config.REDIS_URL ? createRedis(config.REDIS_URL, log) : undefined
+  const cache = redis ? createCache(config, redis, log) : undefined
+  if (!cache) log.warn('REDIS_URL is not set: servers will see finished jobs only when their cached copies expire')
   try {
+    await cache?.start()
     await migrate(db.sql, MIGRATION_FILES, log)
     const worker = startWorker({
       sql: db.sql,
@@ -56,12 +64,15 @@ export async function workerCommand(args: string[], config: Config, log: Logger)
       maxAttempts: config.WORKER_MAX_ATTEMPTS,
       stuckAfterSeconds: config.WORKER_STUCK_AFTER,
       pollIntervalMs: pollMs,
+      invalidate: (scopes) => cache?.invalidate(scopes) ?? Promise.resolve(),
     })
     // A second signal skips the rest of the grace period: held jobs are released at once.
     stopNow = () => void worker.stop(0)
     log.info('worker shutting down', { signal: await signal })
     await worker.stop(graceS * 1000)
   } finally {
+    await cache?.close()
+    if (redis) await closeRedis(redis)
     await db.close()
   }
 }

@@ -29,6 +29,8 @@ export interface WorkerOptions {
   pollIntervalMs?: number
   /** Extra environment for the transcriber. */
   env?: Record<string, string>
+  /** Cache invalidation for what a job wrote; without it the servers see results after their TTL. */
+  invalidate?: (scopes: readonly string[]) => Promise<void>
   maxStdoutBytes?: number
 }
 
@@ -70,6 +72,7 @@ export function startWorker(opts: WorkerOptions): Worker {
     maxStdoutBytes: opts.maxStdoutBytes ?? DEFAULT_MAX_STDOUT,
     killGraceMs: margin / 2,
     abort: abort.signal,
+    invalidate: opts.invalidate ?? (async () => {}),
   }
   /** Sleeps, but wakes at once on stop. */
   const pause = (ms: number) => Promise.race([Bun.sleep(ms), stopped])

@@ -13,25 +13,26 @@ const SEGMENT_BATCH = 4000
 const held = (sql: Sql | postgres.TransactionSql, c: Claim) =>
   sql`j.id = ${c.id} AND j.claimed_by = ${c.workerId} AND j.attempts = ${c.attempts} AND j.state NOT IN ('pending', 'completed', 'failed')`
 
-/** Creates or takes over the video row of a single job, in the job's state; false when the claim is gone. */
-export async function attachVideo(sql: Sql, c: Claim, youtubeId: string): Promise<boolean> {
-  const rows = await sql`
+/** Creates or takes over the video row of a single job, in the job's state; its id, or undefined when the claim is gone. */
+export async function attachVideo(sql: Sql, c: Claim, youtubeId: string): Promise<string | undefined> {
+  const rows = await sql<{ id: string }[]>`
     INSERT INTO videos (youtube_id, job_id, state)
     SELECT ${youtubeId}, j.id, j.state FROM jobs j WHERE ${held(sql, c)}
     ON CONFLICT (youtube_id) DO UPDATE SET job_id = EXCLUDED.job_id, state = EXCLUDED.state, error = NULL, updated_at = now()
     RETURNING id`
-  return rows.length > 0
+  return rows[0]?.id
 }
 
 /**
  * Stores the whisper transcript of a single job and completes it, all in one transaction: readers
  * see the old transcript or the new one, never a mix, and a job whose claim was swept meanwhile
- * writes nothing (the row lock on the job serialises this with the sweep). False when the claim is gone.
+ * writes nothing (the row lock on the job serialises this with the sweep). Returns the video id, or
+ * undefined when the claim is gone.
  */
-export async function persistTranscript(sql: Sql, c: Claim, youtubeId: string, out: TranscriptOutput): Promise<boolean> {
+export async function persistTranscript(sql: Sql, c: Claim, youtubeId: string, out: TranscriptOutput): Promise<string | undefined> {
   return sql.begin(async (tx) => {
     const [job] = await tx`SELECT j.id FROM jobs j WHERE ${held(tx, c)} FOR UPDATE`
-    if (!job) return false
+    if (!job) return undefined
     const v = out.video
     const [video] = await tx<{ id: string }[]>`
       INSERT INTO videos (youtube_id, job_id, state, title, channel_name, language, category, duration_seconds, thumbnail_url, uploaded_at)
@@ -73,7 +74,7 @@ export async function persistTranscript(sql: Sql, c: Claim, youtubeId: string, o
       UPDATE jobs SET state = 'completed', error = NULL, updated_at = now(),
         meta = meta || ${tx.json({ segments: out.segments.length, output_format: out.format })}
       WHERE id = ${c.id}`
-    return true
+    return video.id
   })
 }
 

@@ -3,6 +3,7 @@ import type { JobState } from '../modules/jobs/model.ts'
 import type { Sql } from '../platform/db.ts'
 import { errorFields, type Logger } from '../platform/log.ts'
 import { parseChannelListing, parseTranscriptOutput, TranscriberOutputError } from './output.ts'
+import { afterTranscriptReplaced, afterVideoCreated, afterVideosListed } from '../cache/scopes.ts'
 import { attachVideo, expandChannel, persistTranscript } from './persist.ts'
 import { failJob, releaseJob, setStage, type Claim } from './queue.ts'
 import { runTranscriber, type TranscriberResult, type TranscriberStage } from './transcriber.ts'
@@ -23,6 +24,8 @@ export interface JobContext {
   killGraceMs: number
   /** Aborted when a shutdown's grace period is over: the job is released, not failed. */
   abort: AbortSignal
+  /** Tells the servers' caches what a job changed (a no-op without Redis). */
+  invalidate: (scopes: readonly string[]) => Promise<void>
 }
 
 /** completed; retry/failed (the attempt failed); released (shutdown); lost (the claim was swept meanwhile). */
@@ -87,7 +90,11 @@ export async function processJob(ctx: JobContext, claim: Claim): Promise<JobOutc
   const url = readUrl(claim)
   // A URL that cannot work (rows written around the API) fails at once: retrying cannot help.
   if (typeof url === 'string') return fail(ctx, claim, url, true)
-  if (url.kind === 'single' && !(await attachVideo(ctx.sql, claim, url.youtubeId))) return 'lost'
+  if (url.kind === 'single') {
+    const videoId = await attachVideo(ctx.sql, claim, url.youtubeId)
+    if (!videoId) return 'lost'
+    await ctx.invalidate(afterVideoCreated(videoId))
+  }
 
   const stages = stageTracker(ctx, claim)
   const result = await runTranscriber({
@@ -117,13 +124,18 @@ export async function processJob(ctx: JobContext, claim: Claim): Promise<JobOutc
     if (url.kind === 'single') {
       const output = parseTranscriptOutput(result.stdout)
       if (!(await setStage(ctx.sql, claim, 'persisting'))) return 'lost'
-      return (await persistTranscript(ctx.sql, claim, url.youtubeId, output)) ? 'completed' : 'lost'
+      const videoId = await persistTranscript(ctx.sql, claim, url.youtubeId, output)
+      if (!videoId) return 'lost'
+      await ctx.invalidate(afterTranscriptReplaced(videoId))
+      return 'completed'
     }
     const ids = parseChannelListing(result.stdout)
     if (!(await setStage(ctx.sql, claim, 'persisting'))) return 'lost'
     const expansion = await expandChannel(ctx.sql, claim, ids)
-    if (expansion) ctx.log.info('channel expanded', { job_id: claim.id, ...expansion })
-    return expansion ? 'completed' : 'lost'
+    if (!expansion) return 'lost'
+    ctx.log.info('channel expanded', { job_id: claim.id, ...expansion })
+    await ctx.invalidate(afterVideosListed)
+    return 'completed'
   } catch (err) {
     if (err instanceof TranscriberOutputError) return fail(ctx, claim, `invalid transcriber output: ${err.message}`)
     throw err

@@ -12,11 +12,12 @@ export function testConfig(env: Record<string, string> = {}): Config {
 
 /**
  * The app in-process on a test database. Its cache is L1-only unless a Redis client is given, and
- * uses a fresh key prefix, so suites never share cached values.
+ * uses a fresh key prefix (unless told one, to share it with another instance), so suites never
+ * share cached values.
  */
-export function testApp(sql: Sql, options: { redis?: RedisClient; env?: Record<string, string> } = {}) {
+export function testApp(sql: Sql, options: { redis?: RedisClient; env?: Record<string, string>; cachePrefix?: string } = {}) {
   const config = testConfig(options.env)
-  const cache = createCache(config, options.redis, quietLog, uniquePrefix())
+  const cache = createCache(config, options.redis, quietLog, options.cachePrefix ?? uniquePrefix())
   const app = createApp({ config, sql, redis: options.redis, cache, log: quietLog })
   return {
     app,
