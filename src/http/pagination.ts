@@ -30,8 +30,9 @@ export function decodeCursor(scope: string, cursor: string, arity: number): Curs
   const invalid = () => badRequest('invalid_cursor', 'the cursor is malformed, tampered with, or belongs to another list or filter set')
   const [payload, sig, extra] = cursor.split('.')
   if (!payload || !sig || extra !== undefined || cursor.length > 512) throw invalid()
-  const expected = mac(scope, payload)
-  const given = Buffer.from(sig, 'base64url')
+  // Compare the text, not decoded bytes: base64url decoding ignores stray trailing characters.
+  const expected = Buffer.from(mac(scope, payload).toString('base64url'))
+  const given = Buffer.from(sig)
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid()
   let values: unknown
   try {

@@ -1,0 +1,26 @@
+import { Elysia } from 'elysia'
+import { ErrorSchema } from '../../http/errors.ts'
+import type { Sql } from '../../platform/db.ts'
+import { MAX_QUERY_CHARS, SEARCH_LIMIT_DEFAULT, SEARCH_LIMIT_MAX, SearchQuery, SearchResponseSchema } from './model.ts'
+import { parseSearchQuery } from './params.ts'
+import { searchSegments } from './service.ts'
+
+export function searchRoutes(deps: { sql: Sql }) {
+  return new Elysia({ name: 'search' }).get('/search', ({ query }) => searchSegments(deps.sql, parseSearchQuery(query)), {
+    query: SearchQuery,
+    detail: {
+      tags: ['search'],
+      summary: 'Full-text search over transcript segments',
+      description:
+        "PostgreSQL full text (English stemming, `websearch_to_tsquery` syntax) over every transcript segment, most relevant first " +
+        '(`ts_rank`, ties by segment id). Each hit carries its video title, channel and a snippet with the matched words in `<mark>`. ' +
+        'Filters narrow by video, channel, language, transcript source and upload date. ' +
+        `Cursor-paginated: pass \`page_info.next_cursor\` as \`cursor\` with the same q and filters (400 \`invalid_cursor\` otherwise); ` +
+        `\`limit\` ${1}..${SEARCH_LIMIT_MAX}, default ${SEARCH_LIMIT_DEFAULT}. ` +
+        `Errors: \`invalid_query\` (q missing, blank or over ${MAX_QUERY_CHARS} characters), \`invalid_id\` (video_id), \`invalid_source\`, ` +
+        '`invalid_date_from` / `invalid_date_to`, `invalid_channel` / `invalid_language` (over 200 characters), `invalid_limit`, `invalid_cursor`. ' +
+        'A q of stop words or exclusions only is not an error: it has no hits.',
+    },
+    response: { 200: SearchResponseSchema, 400: ErrorSchema },
+  })
+}

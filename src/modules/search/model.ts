@@ -1,0 +1,87 @@
+import { t } from 'elysia'
+
+// OpenAPI schemas of GET /search. The shapes are also what the service returns.
+
+export const SEARCH_SOURCES = ['whisper', 'youtube'] as const
+export type SearchSource = (typeof SEARCH_SOURCES)[number]
+
+/** Longest accepted `q`, in characters. */
+export const MAX_QUERY_CHARS = 500
+/** Longest accepted `channel` / `language` filter value: longer cannot match a stored one usefully. */
+export const MAX_FILTER_CHARS = 200
+
+export const SEARCH_LIMIT_DEFAULT = 50
+export const SEARCH_LIMIT_MAX = 200
+
+export const SearchQuery = t.Object({
+  q: t.Optional(
+    t.String({
+      description:
+        'Web-search syntax (websearch_to_tsquery, English stemming): words are ANDed, "quoted phrases" match in order, ' +
+        '`or` between terms, `-word` excludes. 1..500 characters. A query of stop words only, or of exclusions only, has no hits.',
+      examples: ['coffee', '"pretty good" coffee', 'coffee or tea -milk'],
+    }),
+  ),
+  video_id: t.Optional(t.String({ description: 'only this video (uuid)', examples: ['7d3c9a52-1b54-4a63-9c3e-2f1d8f0e6a11'] })),
+  channel: t.Optional(t.String({ description: 'exact channel name', examples: ['Veritasium'] })),
+  language: t.Optional(t.String({ description: 'video language, as stored (e.g. en)', examples: ['en'] })),
+  source: t.Optional(t.String({ description: `transcript source: ${SEARCH_SOURCES.join(' or ')}`, examples: ['whisper'] })),
+  date_from: t.Optional(
+    t.String({ description: 'videos uploaded at or after this ISO-8601 date or date-time (a bare date means 00:00 UTC)', examples: ['2024-01-01'] }),
+  ),
+  date_to: t.Optional(
+    t.String({
+      description: 'videos uploaded at or before this ISO-8601 date-time; a bare date includes that whole day (UTC)',
+      examples: ['2024-12-31'],
+    }),
+  ),
+  limit: t.Optional(t.String({ description: `1..${SEARCH_LIMIT_MAX}, default ${SEARCH_LIMIT_DEFAULT}`, examples: ['50'] })),
+  cursor: t.Optional(t.String({ description: 'page_info.next_cursor of the previous page (same q and filters)' })),
+})
+
+export const SearchHitSchema = t.Object(
+  {
+    segment_id: t.Integer({ description: 'id of the matching transcript segment', examples: [123456] }),
+    video_id: t.String({ format: 'uuid' }),
+    youtube_id: t.String({ examples: ['dQw4w9WgXcQ'] }),
+    title: t.Union([t.String(), t.Null()], { examples: ['How coffee is made'] }),
+    channel_name: t.Union([t.String(), t.Null()], { examples: ['Veritasium'] }),
+    source: t.UnionEnum(SEARCH_SOURCES, { description: 'the transcript the segment belongs to' }),
+    start_ms: t.Integer({ examples: [61500] }),
+    end_ms: t.Integer({ examples: [64200] }),
+    snippet: t.String({
+      description: 'the segment text around the match, matched words wrapped in <mark>…</mark> (the text is not HTML-escaped)',
+      examples: ['you know the <mark>coffee</mark> was pretty good'],
+    }),
+    rank: t.Number({ description: 'ts_rank relevance (term frequency, no length normalisation); hits come by rank descending, then segment_id ascending', examples: [0.0607927] }),
+  },
+  { title: 'SearchHit' },
+)
+
+export const SearchResponseSchema = t.Object(
+  {
+    items: t.Array(SearchHitSchema),
+    page_info: t.Object({ next_cursor: t.Union([t.String(), t.Null()]), has_next_page: t.Boolean() }),
+    query_time_ms: t.Number({ description: 'time spent in the database for this page', examples: [12.34] }),
+  },
+  { title: 'SearchResults' },
+)
+
+export interface SearchHit {
+  segment_id: number
+  video_id: string
+  youtube_id: string
+  title: string | null
+  channel_name: string | null
+  source: SearchSource
+  start_ms: number
+  end_ms: number
+  snippet: string
+  rank: number
+}
+
+export interface SearchResponse {
+  items: SearchHit[]
+  page_info: { next_cursor: string | null; has_next_page: boolean }
+  query_time_ms: number
+}
