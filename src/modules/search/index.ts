@@ -1,12 +1,15 @@
 import { Elysia } from 'elysia'
+import type { TieredCache } from '../../cache/tiered-cache.ts'
+import type { Config } from '../../config.ts'
 import { ErrorSchema } from '../../http/errors.ts'
+import { documentedResponses } from '../../http/openapi.ts'
 import type { Sql } from '../../platform/db.ts'
 import { MAX_QUERY_CHARS, SEARCH_LIMIT_DEFAULT, SEARCH_LIMIT_MAX, SearchQuery, SearchResponseSchema } from './model.ts'
 import { parseSearchQuery } from './params.ts'
-import { searchSegments } from './service.ts'
+import { cachedSearch } from './cached-reads.ts'
 
-export function searchRoutes(deps: { sql: Sql }) {
-  return new Elysia({ name: 'search' }).get('/search', ({ query }) => searchSegments(deps.sql, parseSearchQuery(query)), {
+export function searchRoutes(deps: { sql: Sql; cache: TieredCache; config: Config }) {
+  return new Elysia({ name: 'search' }).get('/search', ({ query }) => cachedSearch(deps, parseSearchQuery(query)), {
     query: SearchQuery,
     detail: {
       tags: ['search'],
@@ -19,8 +22,9 @@ export function searchRoutes(deps: { sql: Sql }) {
         `\`limit\` ${1}..${SEARCH_LIMIT_MAX}, default ${SEARCH_LIMIT_DEFAULT}. ` +
         `Errors: \`invalid_query\` (q missing, blank or over ${MAX_QUERY_CHARS} characters), \`invalid_id\` (video_id), \`invalid_source\`, ` +
         '`invalid_date_from` / `invalid_date_to`, `invalid_channel` / `invalid_language` (over 200 characters), `invalid_limit`, `invalid_cursor`. ' +
-        'A q of stop words or exclusions only is not an error: it has no hits.',
+        'A q of stop words or exclusions only is not an error: it has no hits. ' +
+        '`query_time_ms` is the database time of the answer as it was computed; a cached answer keeps it.',
+      responses: documentedResponses({ 200: SearchResponseSchema, 400: ErrorSchema }),
     },
-    response: { 200: SearchResponseSchema, 400: ErrorSchema },
   })
 }

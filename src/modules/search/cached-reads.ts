@@ -1,0 +1,18 @@
+import { CacheType } from '../../cache/scopes.ts'
+import type { TieredCache } from '../../cache/tiered-cache.ts'
+import type { Config } from '../../config.ts'
+import { loadReady } from '../../http/load-ready.ts'
+import type { CacheResult } from '../../http/ready-response.ts'
+import type { Sql } from '../../platform/db.ts'
+import type { SearchParams } from './params.ts'
+import { searchSegments } from './service.ts'
+
+// Search pages through the two-tier cache. A page's key is its scope (q and every filter) plus its
+// position and size; any transcript write or video edit bumps the whole search namespace.
+
+export function cachedSearch(deps: { sql: Sql; cache: TieredCache; config: Config }, p: SearchParams): Promise<CacheResult> {
+  const key = `${p.scope}|${p.limit}|${p.after ? `${p.after.rank}|${p.after.id}` : ''}`
+  return deps.cache.getOrLoad({ type: CacheType.search, key, scopes: [], ttlSeconds: deps.config.CACHE_SEARCH_TTL }, () =>
+    loadReady(() => searchSegments(deps.sql, p)),
+  )
+}
