@@ -4,6 +4,7 @@ import type { Config } from './config.ts'
 import { delivery } from './http/delivery.ts'
 import { HttpError, jsonError } from './http/errors.ts'
 import type { Sql } from './platform/db.ts'
+import { isDatabaseUnavailable } from './platform/db-errors.ts'
 import { errorFields, type Logger } from './platform/log.ts'
 import type { RedisClient } from './platform/redis.ts'
 import { docsRoutes } from './modules/docs/index.ts'
@@ -59,11 +60,14 @@ export function createApp(deps: AppDeps) {
         ;[status, errCode, message] = [400, 'invalid_body', 'the request body could not be parsed']
       } else if (code === 'INVALID_COOKIE_SIGNATURE') {
         ;[status, errCode, message] = [400, 'invalid_cookie', 'a signed cookie was tampered with']
+      } else if (isDatabaseUnavailable(error)) {
+        ;[status, errCode, message] = [503, 'database_unavailable', 'the database is unavailable; retry shortly']
+        deps.log.warn('database unavailable', { method: request.method, route: route ?? UNMATCHED_ROUTE, ...errorFields(error) })
       } else {
         deps.log.error('unhandled error', { method: request.method, route: route ?? UNMATCHED_ROUTE, ...errorFields(error) })
       }
       set.status = status
-      return jsonError(status, errCode, message)
+      return jsonError(status, errCode, message, status === 503 ? { 'retry-after': '5' } : undefined)
     })
     .onAfterResponse(({ request, route, set, responseValue }) => {
       const begin = started.get(request)
