@@ -1,8 +1,10 @@
 import { Elysia } from 'elysia'
 import type { TieredCache } from './cache/tiered-cache.ts'
 import type { Config } from './config.ts'
-import { delivery } from './http/delivery.ts'
+import { observeCache } from './cache/cache-metrics.ts'
+import { delivery, resultStatus } from './http/delivery.ts'
 import { HttpError, jsonError } from './http/errors.ts'
+import { requestFinished, requestStarted } from './http/request-metrics.ts'
 import type { Sql } from './platform/db.ts'
 import { isDatabaseUnavailable } from './platform/db-errors.ts'
 import { errorFields, type Logger } from './platform/log.ts'
@@ -10,6 +12,8 @@ import type { RedisClient } from './platform/redis.ts'
 import { docsRoutes } from './modules/docs/index.ts'
 import { healthRoutes } from './modules/health/index.ts'
 import { jobsRoutes } from './modules/jobs/index.ts'
+import { observeJobQueue } from './modules/jobs/queue-metrics.ts'
+import { metricsRoutes } from './modules/metrics/index.ts'
 import { searchRoutes } from './modules/search/index.ts'
 import { transcriptRoutes } from './modules/transcripts/index.ts'
 import { videoRoutes } from './modules/videos/index.ts'
@@ -25,11 +29,6 @@ export interface AppDeps {
 /** Route template for logs and metrics; never the raw path (one series per id would be unbounded). */
 export const UNMATCHED_ROUTE = '(unmatched)'
 
-function statusOf(response: unknown, fallback: number | string | undefined): number {
-  if (response instanceof Response) return response.status
-  return typeof fallback === 'number' ? fallback : 200
-}
-
 function validationMessage(errors: { path: string; summary?: string; message: string }[]): string {
   const first = errors[0]
   if (!first) return 'the request is invalid'
@@ -39,9 +38,15 @@ function validationMessage(errors: { path: string; summary?: string; message: st
 
 export function createApp(deps: AppDeps) {
   const started = new WeakMap<Request, number>()
+  const metricsOn = deps.config.ENABLE_METRICS
+  if (metricsOn) {
+    observeCache(deps.cache)
+    observeJobQueue(deps.sql)
+  }
   return new Elysia({ precompile: true })
     .onRequest(({ request }) => {
       started.set(request, performance.now())
+      if (metricsOn) requestStarted()
     })
     .onError(({ code, error, set, request, route }) => {
       let status = 500
@@ -70,13 +75,11 @@ export function createApp(deps: AppDeps) {
       return jsonError(status, errCode, message, status === 503 ? { 'retry-after': '5' } : undefined)
     })
     .onAfterResponse(({ request, route, set, responseValue }) => {
-      const begin = started.get(request)
-      deps.log.info('request', {
-        method: request.method,
-        route: route || UNMATCHED_ROUTE,
-        status: statusOf(responseValue, set.status),
-        ms: begin === undefined ? undefined : Math.round((performance.now() - begin) * 100) / 100,
-      })
+      const ms = performance.now() - (started.get(request) ?? performance.now())
+      const template = route || UNMATCHED_ROUTE
+      const status = resultStatus(responseValue, set)
+      if (metricsOn) requestFinished(request.method, template, status, ms / 1000)
+      deps.log.info('request', { method: request.method, route: template, status, ms: Math.round(ms * 100) / 100 })
     })
     .use(delivery(deps.config))
     .use(docsRoutes())
@@ -85,6 +88,7 @@ export function createApp(deps: AppDeps) {
     .use(searchRoutes(deps))
     .use(videoRoutes(deps))
     .use(transcriptRoutes(deps))
+    .use(metricsOn ? metricsRoutes(deps) : new Elysia({ name: 'metrics-off' }))
 }
 
 export type App = ReturnType<typeof createApp>

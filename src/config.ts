@@ -45,6 +45,11 @@ const url = (protocols: string[]): Parser<string> => ({
   },
 })
 
+const secret = (minLength: number): Parser<string> => ({
+  accepts: `a string of at least ${minLength} characters (e.g. \`openssl rand -base64 48\`)`,
+  parse: (raw) => (raw.length >= minLength ? raw : undefined),
+})
+
 const oneOf = <T extends string>(values: readonly T[]): Parser<T> => ({
   accepts: `one of ${values.join(', ')}`,
   parse: (raw) => values.find((v) => v === raw.trim()),
@@ -86,13 +91,33 @@ export const CONFIG_SPECS = {
   CACHE_NEGATIVE_TTL: spec(integer(0, DAY), 30, 'seconds a 404 is cached (dropped at once when the thing is created)'),
   CACHE_DISTRIBUTED_LOCK: spec(boolean, false, 'true: a short Redis lock makes it one loader per key across instances'),
   ENABLE_METRICS: spec(boolean, true, 'false turns /metrics off'),
+  METRICS_TOKEN: spec<string | undefined>(text, undefined, 'when set, /metrics requires `Authorization: Bearer <token>`'),
+  DB_SLOW_QUERY_MS: spec(integer(1, 600_000), 100, 'queries slower than this are logged and counted in db_slow_queries_total'),
   LOG_LEVEL: spec(oneOf(LOG_LEVELS), 'info' as LogLevel, 'debug, info, warn or error'),
   SEED_DEMO: spec(boolean, true, 'seed ~200 demo videos into an empty embedded database'),
   ADMIN_TOKEN: spec<string | undefined>(
     text,
     undefined,
-    'bearer token for write routes (PUT transcript, PATCH video); unset disables them',
+    'bootstrap admin credential (`Authorization: Bearer <token>`): the write routes (PUT transcript, PATCH video) need it, and it acts as an admin everywhere else; unset disables the write routes',
   ),
+  PUBLIC_BASE_URL: spec(
+    url(['http:', 'https:']),
+    'http://localhost:8000',
+    'URL users reach the server at: OAuth redirect URIs are built on it; https makes the session cookie Secure',
+  ),
+  SESSION_SECRET: spec<string | undefined>(
+    secret(32),
+    undefined,
+    'key that signs the short-lived OAuth state cookie; required when a sign-in provider is configured',
+  ),
+  OIDC_ISSUER_URL: spec<string | undefined>(url(['http:', 'https:']), undefined, 'generic OpenID Connect provider (`oidc`): its issuer URL'),
+  OIDC_CLIENT_ID: spec<string | undefined>(text, undefined, 'generic OpenID Connect provider: client id'),
+  OIDC_CLIENT_SECRET: spec<string | undefined>(text, undefined, 'generic OpenID Connect provider: client secret'),
+  GOOGLE_CLIENT_ID: spec<string | undefined>(text, undefined, 'Google sign-in (`google`): OAuth client id'),
+  GOOGLE_CLIENT_SECRET: spec<string | undefined>(text, undefined, 'Google sign-in: OAuth client secret'),
+  TWITCH_CLIENT_ID: spec<string | undefined>(text, undefined, 'Twitch sign-in (`twitch`): client id'),
+  TWITCH_CLIENT_SECRET: spec<string | undefined>(text, undefined, 'Twitch sign-in: client secret'),
+  FREE_DAILY_EXPORT_LIMIT: spec(integer(0, 1_000_000), 2, 'transcript exports (.srt/.vtt) a free-plan user may download per UTC day; pro and admins are exempt'),
   TRANSCRIBE_CMD: spec<string | undefined>(
     text,
     undefined,
@@ -118,7 +143,29 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (value === undefined) throw new ConfigError(name, s.parser.accepts, raw)
     out[name] = value
   }
-  return out as Config
+  const config = out as Config
+  checkSignIn(config, env)
+  return config
+}
+
+/** Sign-in providers come as complete sets, and any of them needs SESSION_SECRET. */
+function checkSignIn(config: Config, env: Record<string, string | undefined>): void {
+  const sets = [
+    ['OIDC_ISSUER_URL', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET'],
+    ['GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET'],
+    ['TWITCH_CLIENT_ID', 'TWITCH_CLIENT_SECRET'],
+  ] as const
+  let anyProvider = false
+  for (const names of sets) {
+    const given = names.filter((n) => config[n] !== undefined)
+    if (given.length === 0) continue
+    const missing = names.find((n) => config[n] === undefined)
+    if (missing) throw new ConfigError(missing, `set together with ${given.join(' and ')}`, env[missing] ?? '')
+    anyProvider = true
+  }
+  if (anyProvider && config.SESSION_SECRET === undefined) {
+    throw new ConfigError('SESSION_SECRET', 'set (32+ characters) when a sign-in provider is configured', '')
+  }
 }
 
 /** Lines for `--help`: name, default, what it does. */

@@ -3,6 +3,7 @@ import { createCache } from '../cache/create.ts'
 import type { TieredCache } from '../cache/tiered-cache.ts'
 import type { Config } from '../config.ts'
 import { openDatabase } from '../platform/database.ts'
+import { configureQueryMetrics } from '../platform/db-metrics.ts'
 import type { Logger } from '../platform/log.ts'
 import { migrate } from '../platform/migrate.ts'
 import { MIGRATION_FILES } from '../platform/migration-files.ts'
@@ -25,6 +26,7 @@ export async function serveCommand(args: string[], config: Config, log: Logger):
   const db = await openDatabase(config, log, 'transcript-api')
   const redis = config.REDIS_URL ? createRedis(config.REDIS_URL, log) : undefined
   let cache: TieredCache | undefined
+  configureQueryMetrics({ slowQueryMs: config.DB_SLOW_QUERY_MS, poolMax: db.poolMax, log })
   try {
     await migrate(db.sql, MIGRATION_FILES, log)
     if (db.kind === 'embedded' && config.SEED_DEMO && !(await hasVideos(db.sql))) {

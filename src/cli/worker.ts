@@ -1,9 +1,11 @@
 import { createCache } from '../cache/create.ts'
 import { ConfigError, type Config } from '../config.ts'
 import { openDatabase } from '../platform/database.ts'
+import { configureQueryMetrics } from '../platform/db-metrics.ts'
 import type { Logger } from '../platform/log.ts'
 import { migrate } from '../platform/migrate.ts'
 import { MIGRATION_FILES } from '../platform/migration-files.ts'
+import { serveMetrics } from '../platform/metrics-server.ts'
 import { closeRedis, createRedis } from '../platform/redis.ts'
 import { startWorker } from '../worker/index.ts'
 import { TranscriberCommandError, transcriberArgv } from '../worker/transcriber.ts'
@@ -30,10 +32,12 @@ export async function workerCommand(args: string[], config: Config, log: Logger)
     concurrency: { type: 'string', short: 'c' },
     'shutdown-grace': { type: 'string' },
     'poll-interval': { type: 'string' },
+    'metrics-port': { type: 'string' },
   })
   const concurrency = integerOption('worker', 'concurrency', opts.concurrency, 1, 64, 1)
   const graceS = integerOption('worker', 'shutdown-grace', opts['shutdown-grace'], 0, 86_400, DEFAULT_GRACE_S)
   const pollMs = integerOption('worker', 'poll-interval', opts['poll-interval'], 10, 600_000, 1000)
+  const metricsPort = opts['metrics-port'] === undefined ? undefined : integerOption('worker', 'metrics-port', opts['metrics-port'], 0, 65535)
   const command = config.TRANSCRIBE_CMD ?? ''
   let argv: string[]
   try {
@@ -53,6 +57,9 @@ export async function workerCommand(args: string[], config: Config, log: Logger)
   const redis = config.REDIS_URL ? createRedis(config.REDIS_URL, log) : undefined
   const cache = redis ? createCache(config, redis, log) : undefined
   if (!cache) log.warn('REDIS_URL is not set: servers will see finished jobs only when their cached copies expire')
+  configureQueryMetrics({ slowQueryMs: config.DB_SLOW_QUERY_MS, poolMax: db.poolMax, log })
+  const metrics = metricsPort !== undefined && config.ENABLE_METRICS ? serveMetrics(config.HOST, metricsPort) : undefined
+  if (metrics) log.info('worker metrics', { url: `http://${config.HOST}:${metrics.port}/metrics` })
   try {
     await cache?.start()
     await migrate(db.sql, MIGRATION_FILES, log)
@@ -71,6 +78,7 @@ export async function workerCommand(args: string[], config: Config, log: Logger)
     log.info('worker shutting down', { signal: await signal })
     await worker.stop(graceS * 1000)
   } finally {
+    await metrics?.stop()
     await cache?.close()
     if (redis) await closeRedis(redis)
     await db.close()

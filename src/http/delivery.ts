@@ -13,6 +13,15 @@ function statusOf(set: { status?: number | string }): number {
   return typeof set.status === 'number' ? set.status : 200
 }
 
+/** The status a handler result was (or will be) sent with, for logs and metrics. */
+export function resultStatus(value: unknown, set: { status?: number | string }): number {
+  if (value instanceof Response) return value.status
+  if (value instanceof CacheResult) return value.value.status
+  if (value instanceof ReadyResponse) return value.status
+  if (value instanceof ElysiaCustomStatusResponse) return value.code
+  return statusOf(set)
+}
+
 /** Handler-set headers (e.g. Content-Disposition) travel with the content. */
 function contentHeaders(set: { headers: Record<string, unknown> }): Record<string, string> {
   const out: Record<string, string> = {}

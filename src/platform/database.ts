@@ -6,6 +6,7 @@ import type { Logger } from './log.ts'
 export interface Database {
   sql: Sql
   kind: 'embedded' | 'external'
+  poolMax: number
   close(): Promise<void>
 }
 
@@ -15,7 +16,7 @@ export async function openDatabase(config: Config, log: Logger, applicationName:
     const sql = createPool(config.DATABASE_URL, { max: config.DB_POOL_MAX, applicationName })
     const { host, port, pathname } = new URL(config.DATABASE_URL)
     log.info('database: external PostgreSQL', { host, port, database: pathname.slice(1) })
-    return { sql, kind: 'external', close: () => sql.end({ timeout: 5 }) }
+    return { sql, kind: 'external', poolMax: config.DB_POOL_MAX, close: () => sql.end({ timeout: 5 }) }
   }
   const started = performance.now()
   const embedded = await startEmbeddedDatabase(config.DATA_DIR)
@@ -27,6 +28,7 @@ export async function openDatabase(config: Config, log: Logger, applicationName:
   return {
     sql,
     kind: 'embedded',
+    poolMax: EMBEDDED_POOL_MAX,
     async close() {
       await sql.end({ timeout: 5 })
       await embedded.close()

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { Sql } from '../platform/db.ts'
 import { errorFields, type Logger } from '../platform/log.ts'
+import { timed } from '../platform/db-metrics.ts'
+import { jobsFinishedTotal } from '../platform/metrics.ts'
 import { processJob, type JobContext } from './process-job.ts'
 import { claimJob, failJob, sweepStuckJobs, type Claim } from './queue.ts'
 
@@ -82,6 +84,7 @@ export function startWorker(opts: WorkerOptions): Worker {
     log.info('job claimed', { job_id: claim.id, kind: claim.kind, url: claim.input_url, attempt: claim.attempts, worker: claim.workerId })
     try {
       const outcome = await processJob(ctx, claim)
+      jobsFinishedTotal.inc({ result: outcome })
       log.info('job done', { job_id: claim.id, outcome, ms: Math.round(performance.now() - started) })
     } catch (err) {
       // A database error mid-job: record it as a failed attempt if we still can; otherwise the
@@ -98,7 +101,7 @@ export function startWorker(opts: WorkerOptions): Worker {
     while (!stopping) {
       let claim: Claim | undefined
       try {
-        claim = await claimJob(sql, workerId)
+        claim = await timed('job_claim', () => claimJob(sql, workerId))
       } catch (err) {
         log.error('could not claim a job', { worker: workerId, ...errorFields(err) })
         await pause(ERROR_BACKOFF_MS)
@@ -114,7 +117,7 @@ export function startWorker(opts: WorkerOptions): Worker {
     const every = Math.max(1000, Math.min(60_000, stuckMs / 4))
     while (!stopping) {
       try {
-        for (const job of await sweepStuckJobs(sql, opts.stuckAfterSeconds, opts.maxAttempts)) {
+        for (const job of await timed('job_sweep', () => sweepStuckJobs(sql, opts.stuckAfterSeconds, opts.maxAttempts))) {
           log.warn('re-queued a stuck job', { job_id: job.id, state: job.state, previous_worker: job.claimed_by })
         }
       } catch (err) {

@@ -2,6 +2,8 @@ import { Elysia } from 'elysia'
 import { badRequest, ErrorSchema, notFound } from '../../http/errors.ts'
 import { parseEnum, parseId, parseLimit } from '../../http/params.ts'
 import type { Sql } from '../../platform/db.ts'
+import { timed } from '../../platform/db-metrics.ts'
+import { jobsCreatedTotal } from '../../platform/metrics.ts'
 import { checkBodyFields, readJsonBody } from './body.ts'
 import { CREATE_JOB_FIELDS, CreateJobBody, JOB_KINDS, JOB_STATES, JobPage, JobSchema, ListJobsQuery, MAX_JOB_BODY_BYTES } from './model.ts'
 import { canonicalJobUrl, createJob, getJob, listJobs } from './service.ts'
@@ -21,7 +23,8 @@ export function jobsRoutes(deps: { sql: Sql }) {
       '/jobs',
       async ({ body, status, set }) => {
         const parsed = canonicalJobUrl(body.url, body.kind)
-        const { job, created } = await createJob(deps.sql, parsed)
+        const { job, created } = await timed('job_create', () => createJob(deps.sql, parsed), [parsed.canonical])
+        if (created) jobsCreatedTotal.inc({ kind: job.kind })
         set.headers.location = `/jobs/${job.id}`
         return created ? status(201, job) : status(200, job)
       },
@@ -52,7 +55,8 @@ export function jobsRoutes(deps: { sql: Sql }) {
     .get(
       '/jobs/:id',
       async ({ params }) => {
-        const job = await getJob(deps.sql, parseId(params.id))
+        const id = parseId(params.id)
+        const job = await timed('job_get', () => getJob(deps.sql, id), [id])
         if (!job) throw notFound('job_not_found', `no job with id ${params.id}`)
         return job
       },
@@ -67,12 +71,14 @@ export function jobsRoutes(deps: { sql: Sql }) {
     )
     .get(
       '/jobs',
-      ({ query }) =>
-        listJobs(deps.sql, {
+      ({ query }) => {
+        const input = {
           state: parseEnum('state', query.state, JOB_STATES),
           limit: parseLimit(query.limit, 20, 100),
           cursor: query.cursor === '' ? undefined : query.cursor,
-        }),
+        }
+        return timed('job_list', () => listJobs(deps.sql, input), [input.state, input.cursor])
+      },
       {
         query: ListJobsQuery,
         detail: {

@@ -4,6 +4,7 @@ import type { Config } from '../../config.ts'
 import { loadReady } from '../../http/load-ready.ts'
 import type { CacheResult } from '../../http/ready-response.ts'
 import type { Sql } from '../../platform/db.ts'
+import { timed } from '../../platform/db-metrics.ts'
 import type { SearchParams } from './params.ts'
 import { searchSegments } from './service.ts'
 
@@ -13,6 +14,6 @@ import { searchSegments } from './service.ts'
 export function cachedSearch(deps: { sql: Sql; cache: TieredCache; config: Config }, p: SearchParams): Promise<CacheResult> {
   const key = `${p.scope}|${p.limit}|${p.after ? `${p.after.rank}|${p.after.id}` : ''}`
   return deps.cache.getOrLoad({ type: CacheType.search, key, scopes: [], ttlSeconds: deps.config.CACHE_SEARCH_TTL }, () =>
-    loadReady(() => searchSegments(deps.sql, p)),
+    loadReady(() => timed('search', () => searchSegments(deps.sql, p), [p.scope, p.after])),
   )
 }

@@ -2,6 +2,7 @@ import { Elysia } from 'elysia'
 import type { TieredCache } from '../../cache/tiered-cache.ts'
 import type { Config } from '../../config.ts'
 import { ErrorSchema } from '../../http/errors.ts'
+import { searchQueriesTotal } from '../../platform/metrics.ts'
 import { documentedResponses } from '../../http/openapi.ts'
 import type { Sql } from '../../platform/db.ts'
 import { MAX_QUERY_CHARS, SEARCH_LIMIT_DEFAULT, SEARCH_LIMIT_MAX, SearchQuery, SearchResponseSchema } from './model.ts'
@@ -9,7 +10,11 @@ import { parseSearchQuery } from './params.ts'
 import { cachedSearch } from './cached-reads.ts'
 
 export function searchRoutes(deps: { sql: Sql; cache: TieredCache; config: Config }) {
-  return new Elysia({ name: 'search' }).get('/search', ({ query }) => cachedSearch(deps, parseSearchQuery(query)), {
+  return new Elysia({ name: 'search' }).get('/search', ({ query }) => {
+    const params = parseSearchQuery(query)
+    searchQueriesTotal.inc()
+    return cachedSearch(deps, params)
+  }, {
     query: SearchQuery,
     detail: {
       tags: ['search'],

@@ -5,6 +5,7 @@ import { notFound } from '../../http/errors.ts'
 import { loadReady } from '../../http/load-ready.ts'
 import { ReadyResponse, type CacheResult } from '../../http/ready-response.ts'
 import type { Sql } from '../../platform/db.ts'
+import { timed } from '../../platform/db-metrics.ts'
 import { toSrt } from './formats/srt.ts'
 import { toVtt } from './formats/vtt.ts'
 import { readTranscript, type SourceChoice, type StoredTranscript } from './service.ts'
@@ -20,7 +21,7 @@ interface Deps {
 }
 
 async function findTranscript(sql: Sql, id: string, choice: SourceChoice): Promise<StoredTranscript> {
-  const found = await readTranscript(sql, id, choice)
+  const found = await timed('transcript_read', () => readTranscript(sql, id, choice), [id, choice])
   if (found.found === 'video_not_found') throw notFound('video_not_found', `no video with id ${id}`)
   if (found.found === 'not_ready') {
     const which = choice === 'best' ? 'no transcript' : `no ${choice} transcript`

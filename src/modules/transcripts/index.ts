@@ -7,6 +7,7 @@ import { ErrorSchema, badRequest, notFound } from '../../http/errors.ts'
 import { documentedResponses } from '../../http/openapi.ts'
 import { parseEnum, parseId } from '../../http/params.ts'
 import type { Sql } from '../../platform/db.ts'
+import { timed } from '../../platform/db-metrics.ts'
 import { cachedExport, cachedTranscript } from './cached-reads.ts'
 import { MAX_INGEST_BYTES, ingestFormat, parseIngest } from './ingest.ts'
 import { IdParams, IngestQuery, ReadErrors, ReadQuery, TranscriptSchema, TranscriptSummarySchema, fileResponses, ingestRequestBody } from './model.ts'
@@ -79,7 +80,7 @@ export function transcriptRoutes(deps: { config: Config; sql: Sql; cache: Tiered
         const format = ingestFormat(mediaType(request.headers.get('content-type')))
         const body = decodeUtf8(await readBody(request, MAX_INGEST_BYTES))
         const input = parseIngest(format, body, query)
-        const summary = await replaceTranscript(sql, id, source, input)
+        const summary = await timed('transcript_replace', () => replaceTranscript(sql, id, source, input), [id, source])
         if (!summary) throw notFound('video_not_found', `no video with id ${id}`)
         await deps.cache.invalidate(afterTranscriptReplaced(id))
         return { ...summary, created_at: summary.created_at.toISOString() }

@@ -6,6 +6,7 @@ import { notFound } from '../../http/errors.ts'
 import { loadReady } from '../../http/load-ready.ts'
 import { toPage } from '../../http/pagination.ts'
 import type { Sql } from '../../platform/db.ts'
+import { timed } from '../../platform/db-metrics.ts'
 import { toVideo, toVideoDetail } from './present.ts'
 import { getVideo, listVideos, type ListVideosInput } from './service.ts'
 
@@ -20,7 +21,7 @@ interface Deps {
 export function cachedVideo(deps: Deps, id: string): Promise<CacheResult> {
   return deps.cache.getOrLoad({ type: CacheType.video, key: id, scopes: [videoScope(id)], ttlSeconds: deps.config.CACHE_VIDEO_TTL }, () =>
     loadReady(async () => {
-      const video = await getVideo(deps.sql, id)
+      const video = await timed('video_get', () => getVideo(deps.sql, id), [id])
       if (!video) throw notFound('video_not_found', `no video with id ${id}`)
       return toVideoDetail(video)
     }),
@@ -32,7 +33,7 @@ export function cachedVideoList(deps: Deps, input: ListVideosInput, scope: strin
   const key = `${scope}|${input.limit}|${input.after ? `${input.after.key}|${input.after.id}` : ''}`
   return deps.cache.getOrLoad({ type: CacheType.videoList, key, scopes: [], ttlSeconds: deps.config.CACHE_DEFAULT_TTL }, () =>
     loadReady(async () => {
-      const rows = await listVideos(deps.sql, input)
+      const rows = await timed('video_list', () => listVideos(deps.sql, input), [scope, input.after])
       return toPage(rows, input.limit, scope, (r) => [r.sort_key, r.id], toVideo)
     }),
   )

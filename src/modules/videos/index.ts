@@ -7,6 +7,7 @@ import { notFound } from '../../http/errors.ts'
 import { documentedResponses } from '../../http/openapi.ts'
 import { parseId } from '../../http/params.ts'
 import type { Sql } from '../../platform/db.ts'
+import { timed } from '../../platform/db-metrics.ts'
 import { decodeUtf8, mediaType, readBody, unsupportedMediaType } from '../transcripts/request-body.ts'
 import { parseVideoListQuery } from './list-params.ts'
 import { IdParams, ListQuery, VideoDetailSchema, VideoPageSchema, errorSchema, patchRequestBody } from './model.ts'
@@ -61,7 +62,7 @@ export function videoRoutes(deps: { config: Config; sql: Sql; cache: TieredCache
         const media = mediaType(request.headers.get('content-type'))
         if (media !== 'application/json') throw unsupportedMediaType(`Content-Type ${media || '(none)'} is not accepted: send application/json`)
         const patch = parseVideoPatch(decodeUtf8(await readBody(request, MAX_PATCH_BYTES)))
-        const video = await updateVideo(sql, id, patch)
+        const video = await timed('video_update', () => updateVideo(sql, id, patch), [id, patch])
         if (!video) throw notFound('video_not_found', `no video with id ${id}`)
         await deps.cache.invalidate(afterVideoEdited(id))
         return toVideoDetail(video)

@@ -1,0 +1,80 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { APP_VERSION } from '../version.ts'
+
+// Every Prometheus metric of the process, on one registry. Labels are bounded by construction:
+// routes are templates (unknown paths collapse to one value), operations are fixed names in code.
+
+export const registry = new Registry()
+collectDefaultMetrics({ register: registry })
+
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+export const httpRequestDuration = new Histogram({
+  name: 'http_request_duration_seconds',
+  help: 'HTTP request latency by route template',
+  labelNames: ['method', 'route', 'status_class'] as const,
+  buckets: LATENCY_BUCKETS,
+  registers: [registry],
+})
+
+export const httpRequestsTotal = new Counter({
+  name: 'http_requests_total',
+  help: 'HTTP requests by route template and status',
+  labelNames: ['method', 'route', 'status'] as const,
+  registers: [registry],
+})
+
+export const httpRequestsInFlight = new Gauge({
+  name: 'http_requests_in_flight',
+  help: 'HTTP requests being served',
+  registers: [registry],
+})
+
+export const dbQueryDuration = new Histogram({
+  name: 'db_query_duration_seconds',
+  help: 'Database query latency by operation (a fixed name per query, never SQL text)',
+  labelNames: ['operation'] as const,
+  buckets: LATENCY_BUCKETS,
+  registers: [registry],
+})
+
+export const dbSlowQueries = new Counter({
+  name: 'db_slow_queries_total',
+  help: 'Queries slower than DB_SLOW_QUERY_MS, by operation',
+  labelNames: ['operation'] as const,
+  registers: [registry],
+})
+
+export const dbPoolConnections = new Gauge({
+  name: 'db_pool_connections',
+  help: 'Pool size (state="max") and queries using a connection (state="active") or waiting for one (state="waiting")',
+  labelNames: ['state'] as const,
+  registers: [registry],
+})
+
+export const searchQueriesTotal = new Counter({
+  name: 'search_queries_total',
+  help: 'Search requests answered (cached or not)',
+  registers: [registry],
+})
+
+export const jobsCreatedTotal = new Counter({
+  name: 'jobs_created_total',
+  help: 'Jobs created through POST /jobs, by kind',
+  labelNames: ['kind'] as const,
+  registers: [registry],
+})
+
+export const jobsFinishedTotal = new Counter({
+  name: 'jobs_finished_total',
+  help: 'Job attempts finished by this process, by result (completed, retry, failed, released, lost)',
+  labelNames: ['result'] as const,
+  registers: [registry],
+})
+
+new Gauge({
+  name: 'app_info',
+  help: 'Build information; the value is always 1',
+  labelNames: ['version'] as const,
+  registers: [registry],
+}).set({ version: APP_VERSION }, 1)
