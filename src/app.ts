@@ -1,7 +1,6 @@
 import { Elysia } from 'elysia'
 import type { TieredCache } from './cache/tiered-cache.ts'
 import type { Config } from './config.ts'
-import { observeCache } from './cache/cache-metrics.ts'
 import { delivery, resultStatus } from './http/delivery.ts'
 import { HttpError, jsonError } from './http/errors.ts'
 import { requestFinished, requestStarted } from './http/request-metrics.ts'
@@ -12,7 +11,6 @@ import type { RedisClient } from './platform/redis.ts'
 import { docsRoutes } from './modules/docs/index.ts'
 import { healthRoutes } from './modules/health/index.ts'
 import { jobsRoutes } from './modules/jobs/index.ts'
-import { observeJobQueue } from './modules/jobs/queue-metrics.ts'
 import { metricsRoutes } from './modules/metrics/index.ts'
 import { searchRoutes } from './modules/search/index.ts'
 import { transcriptRoutes } from './modules/transcripts/index.ts'
@@ -39,10 +37,6 @@ function validationMessage(errors: { path: string; summary?: string; message: st
 export function createApp(deps: AppDeps) {
   const started = new WeakMap<Request, number>()
   const metricsOn = deps.config.ENABLE_METRICS
-  if (metricsOn) {
-    observeCache(deps.cache)
-    observeJobQueue(deps.sql)
-  }
   return new Elysia({ precompile: true })
     .onRequest(({ request }) => {
       started.set(request, performance.now())

@@ -1,14 +1,18 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { Elysia } from 'elysia'
+import { observeCache } from '../../cache/cache-metrics.ts'
+import type { TieredCache } from '../../cache/tiered-cache.ts'
 import type { Config } from '../../config.ts'
 import { jsonError } from '../../http/errors.ts'
+import type { Sql } from '../../platform/db.ts'
 import { registry } from '../../platform/metrics.ts'
+import { observeJobQueue } from '../jobs/queue-metrics.ts'
 
 // GET /metrics: the Prometheus text exposition. Optional bearer token; never cached.
 
 const digest = (s: string) => createHash('sha256').update(s).digest()
 
-export function metricsRoutes(deps: { config: Config }) {
+export function metricsRoutes(deps: { config: Config; cache: TieredCache; sql: Sql }) {
   const token = deps.config.METRICS_TOKEN
   return new Elysia({ name: 'metrics' }).get(
     '/metrics',
@@ -19,6 +23,9 @@ export function metricsRoutes(deps: { config: Config }) {
           return jsonError(401, 'unauthorized', '/metrics requires `Authorization: Bearer <METRICS_TOKEN>`', { 'www-authenticate': 'Bearer' })
         }
       }
+      // The registry is per process; point its scrape-time collectors at this app's cache and pool.
+      observeCache(deps.cache)
+      observeJobQueue(deps.sql)
       return new Response(await registry.metrics(), { headers: { 'content-type': registry.contentType } })
     },
     {

@@ -1,0 +1,271 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { configureQueryMetrics } from '../src/platform/db-metrics.ts'
+import { closeRedis, createRedis } from '../src/platform/redis.ts'
+import { startWorker } from '../src/worker/index.ts'
+import { testApp } from './support/app.ts'
+import { videoWithTranscript } from './support/fixtures.ts'
+import { createTestDatabase, quietLog, type TestDatabase } from './support/postgres.ts'
+import { connectedRedis, uniquePrefix } from './support/redis.ts'
+
+// Issue 7: the exposition is valid, every metric moves when its event happens, label sets stay
+// bounded, and the dashboard and alert rules only use what /metrics exposes.
+
+const ROOT = join(import.meta.dir, '..')
+let db: TestDatabase
+let videoId: string
+let api: ReturnType<typeof testApp>
+
+beforeAll(async () => {
+  db = await createTestDatabase({ migrated: true })
+  videoId = await videoWithTranscript(db.sql, 'metricsVid1', 20)
+  api = testApp(db.sql, { env: { CACHE_VIDEO_TTL: '1', CACHE_GRACE: '60' } })
+  configureQueryMetrics({ slowQueryMs: 100, poolMax: 5, log: quietLog }) // as serve does at startup
+}, 60_000)
+afterAll(async () => {
+  await db.drop()
+})
+
+async function scrape(app = api): Promise<string> {
+  await Bun.sleep(5) // after-response hooks of the requests just made run after their responses
+  const res = await app.request('/metrics')
+  expect(res.status).toBe(200)
+  expect(res.headers.get('cache-control')).toBe('no-store')
+  return res.text()
+}
+
+/** Sum of the samples of `name` whose labels include every pair of `labels`. */
+function value(text: string, name: string, labels: Record<string, string> = {}): number {
+  let sum = 0
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$/.exec(line)
+    if (!m || m[1] !== name) continue
+    const have = Object.fromEntries([...(m[3] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]))
+    if (Object.entries(labels).every(([k, v]) => have[k] === v)) sum += Number(m[4])
+  }
+  return sum
+}
+
+const seriesOf = (text: string, name: string) => text.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
+
+describe('exposition', () => {
+  test('every sample line is valid text format with HELP and TYPE before it', async () => {
+    await api.request(`/videos/${videoId}`)
+    const text = await scrape()
+    const typed = new Set<string>()
+    const helped = new Set<string>()
+    for (const line of text.split('\n')) {
+      if (line === '') continue
+      const meta = /^# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) (.+)$/.exec(line)
+      if (meta) {
+        ;(meta[1] === 'HELP' ? helped : typed).add(meta[2]!)
+        continue
+      }
+      const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*",?)*\})? (-?[0-9.e+-]+|NaN|\+Inf|-Inf)$/.exec(line)
+      expect({ line, valid: sample !== null }).toEqual({ line, valid: true })
+      const family = sample![1]!.replace(/_(bucket|sum|count|total|created)$/, '')
+      expect({ line, declared: typed.has(sample![1]!) || typed.has(family) || typed.has(`${family}_total`) }).toEqual({ line, declared: true })
+    }
+    for (const name of [
+      'http_request_duration_seconds',
+      'http_requests_total',
+      'http_requests_in_flight',
+      'db_query_duration_seconds',
+      'db_slow_queries_total',
+      'db_pool_connections',
+      'cache_hits_total',
+      'cache_misses_total',
+      'cache_stale_served_total',
+      'cache_loader_calls_total',
+      'cache_coalesced_total',
+      'cache_size_bytes',
+      'cache_keys_total',
+      'cache_l2_errors_total',
+      'cache_l2_breaker_open',
+      'cache_bus_messages_total',
+      'search_queries_total',
+      'jobs_created_total',
+      'jobs_finished_total',
+      'jobs_pending',
+      'app_info',
+      'process_cpu_seconds_total',
+    ]) {
+      expect({ name, helped: helped.has(name) }).toEqual({ name, helped: true })
+    }
+  })
+
+  test('promtool accepts the exposition and the alert rules', async () => {
+    const text = await scrape()
+    const metrics = Bun.spawnSync(['promtool', 'check', 'metrics'], { stdin: new TextEncoder().encode(text) })
+    // Exit 1 is a parse error; 3 means lint findings only. The one finding allowed is the `_total`
+    // suffix on gauges whose names are fixed elsewhere: cache_keys_total (the performance guide's
+    // name) and prom-client's nodejs_active_*_total defaults.
+    expect([0, 3]).toContain(metrics.exitCode)
+    const findings = metrics.stderr.toString().trim().split('\n').filter(Boolean)
+    for (const f of findings) expect(f).toMatch(/^(cache_keys_total|nodejs_active_\w+_total) non-counter metrics should not have "_total" suffix$/)
+    const rules = Bun.spawnSync(['promtool', 'check', 'rules', join(ROOT, 'loadtest/monitoring/alerts.yml')])
+    expect({ exit: rules.exitCode, out: rules.stdout.toString() }).toEqual({ exit: 0, out: expect.stringContaining('SUCCESS: 6 rules found') })
+    const dir = mkdtempSync(join(tmpdir(), 'ta-prom-'))
+    try {
+      const config = readFileSync(join(ROOT, 'loadtest/monitoring/prometheus.yml'), 'utf8').replace('/etc/prometheus/alerts.yml', join(ROOT, 'loadtest/monitoring/alerts.yml'))
+      writeFileSync(join(dir, 'prometheus.yml'), config)
+      const check = Bun.spawnSync(['promtool', 'check', 'config', join(dir, 'prometheus.yml')])
+      expect({ exit: check.exitCode, out: check.stdout.toString() + check.stderr.toString() }).toEqual({ exit: 0, out: expect.stringContaining('SUCCESS') })
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  test('ENABLE_METRICS=false: no /metrics route; METRICS_TOKEN guards it', async () => {
+    const off = testApp(db.sql, { env: { ENABLE_METRICS: 'false' } })
+    expect((await off.request('/metrics')).status).toBe(404)
+    const guarded = testApp(db.sql, { env: { METRICS_TOKEN: 'scrape-secret' } })
+    expect((await guarded.request('/metrics')).status).toBe(401)
+    expect((await guarded.request('/metrics', { headers: { authorization: 'Bearer wrong' } })).status).toBe(401)
+    expect((await guarded.request('/metrics', { headers: { authorization: 'Bearer scrape-secret' } })).status).toBe(200)
+  })
+})
+
+describe('bounded labels', () => {
+  test('10,000 requests to distinct video ids and random unknown paths add no series', async () => {
+    const fresh = testApp(db.sql)
+    await fresh.request(`/videos/${crypto.randomUUID()}`)
+    await fresh.request(`/nope/${crypto.randomUUID()}`)
+    await fresh.request('/videos/not-a-uuid')
+    const before = await scrape(fresh)
+    const count = (t: string) => seriesOf(t, 'http_requests_total').length + seriesOf(t, 'http_request_duration_seconds_bucket').length
+    for (let i = 0; i < 10_000; i += 500) {
+      await Promise.all(
+        Array.from({ length: 500 }, (_, j) =>
+          (i + j) % 2 === 0 ? fresh.request(`/videos/${crypto.randomUUID()}`) : fresh.request(`/random/${crypto.randomUUID()}/x${j}`, { method: j % 4 === 1 ? 'PROPFIND' : 'GET' }),
+        ),
+      )
+    }
+    await Bun.sleep(50) // the last responses' after-hooks
+    const after = await scrape(fresh)
+    // The only new label set is the OTHER method on the unmatched route: never one per id or path.
+    const labelSets = (t: string) => new Set(seriesOf(t, 'http_requests_total').map((l) => l.slice(0, l.lastIndexOf(' '))))
+    const added = [...labelSets(after)].filter((l) => !labelSets(before).has(l))
+    expect(added).toEqual(['http_requests_total{method="OTHER",route="(unmatched)",status="404"}'])
+    expect(count(after) - count(before)).toBeLessThan(20)
+    expect(after).not.toMatch(/route="\/videos\/[0-9a-f]{8}-/)
+    expect(after).not.toContain('/random/')
+    expect(after).toContain('route="(unmatched)"')
+    expect(after).toContain('method="OTHER"')
+  }, 120_000)
+})
+
+describe('each metric moves when its event happens', () => {
+  test('HTTP, cache and search counters', async () => {
+    const t0 = await scrape()
+    const id = await videoWithTranscript(db.sql, 'metricsVid2', 5)
+    await api.request(`/videos/${id}`) // miss + loader
+    await api.request(`/videos/${id}`) // L1 hit
+    await Promise.all(Array.from({ length: 20 }, () => api.request(`/videos/${id}/transcript`))) // 1 loader, 19 coalesced
+    await api.request('/search?q=cache')
+    await Bun.sleep(1200) // past the 1 s video TTL
+    await api.request(`/videos/${id}`) // stale while one refresh runs
+    const t1 = await scrape()
+    const d = (name: string, labels: Record<string, string> = {}) => value(t1, name, labels) - value(t0, name, labels)
+    expect(d('http_requests_total', { route: '/videos/:id', status: '200' })).toBe(3)
+    expect(d('http_request_duration_seconds_count', { route: '/videos/:id', status_class: '2xx' })).toBe(3)
+    expect(value(t1, 'http_requests_in_flight')).toBeGreaterThanOrEqual(1) // the scrape itself
+    expect(d('cache_misses_total', { cache_type: 'video' })).toBe(1)
+    expect(d('cache_hits_total', { cache_type: 'video', tier: 'l1' })).toBe(1)
+    expect(d('cache_stale_served_total', { cache_type: 'video' })).toBe(1)
+    expect(d('cache_loader_calls_total', { cache_type: 'transcript' })).toBe(1)
+    expect(d('cache_coalesced_total', { cache_type: 'transcript' })).toBe(19)
+    expect(value(t1, 'cache_size_bytes', { tier: 'l1' })).toBeGreaterThan(value(t0, 'cache_size_bytes', { tier: 'l1' }))
+    expect(value(t1, 'cache_keys_total', { tier: 'l1' })).toBeGreaterThan(value(t0, 'cache_keys_total', { tier: 'l1' }))
+    expect(d('search_queries_total')).toBe(1)
+    expect(d('db_query_duration_seconds_count', { operation: 'video_get' })).toBeGreaterThanOrEqual(1)
+    expect(d('db_query_duration_seconds_count', { operation: 'search' })).toBe(1)
+    expect(value(t1, 'app_info')).toBe(1)
+    expect(value(t1, 'db_pool_connections', { state: 'max' })).toBe(5)
+  })
+
+  test('slow queries are counted and logged with parameters redacted', async () => {
+    const lines: string[] = []
+    const log = { debug() {}, info() {}, error() {}, warn: (msg: string, f?: Record<string, unknown>) => lines.push(JSON.stringify({ msg, ...f })) }
+    configureQueryMetrics({ slowQueryMs: 0, poolMax: 5, log })
+    try {
+      const t0 = await scrape()
+      const id = await videoWithTranscript(db.sql, 'metricsVid3', 1)
+      await api.request(`/videos/${id}`)
+      const t1 = await scrape()
+      expect(value(t1, 'db_slow_queries_total', { operation: 'video_get' }) - value(t0, 'db_slow_queries_total', { operation: 'video_get' })).toBe(1)
+      const line = lines.find((l) => l.includes('"operation":"video_get"'))
+      expect(line).toContain('"msg":"slow query"')
+      expect(line).toContain('"params":"[1 redacted]"')
+      expect(line).not.toContain(id)
+    } finally {
+      configureQueryMetrics({ slowQueryMs: 100, poolMax: 5, log: quietLog })
+    }
+  })
+
+  test('L2 errors, breaker state and bus messages', async () => {
+    const dead = createRedis('redis://127.0.0.1:1', quietLog)
+    const live = await connectedRedis()
+    try {
+      const broken = testApp(db.sql, { redis: dead })
+      for (let i = 0; i < 6; i++) await broken.request(`/videos/${crypto.randomUUID()}`)
+      const t = await scrape(broken)
+      expect(value(t, 'cache_l2_errors_total')).toBeGreaterThanOrEqual(5)
+      expect(value(t, 'cache_l2_breaker_open')).toBe(1)
+
+      const prefix = uniquePrefix()
+      const a = testApp(db.sql, { redis: live, cachePrefix: prefix, env: { ADMIN_TOKEN: 't' } })
+      await a.cache.start()
+      await Bun.sleep(100)
+      await a.request(`/videos/${videoId}`, { method: 'PATCH', headers: { authorization: 'Bearer t', 'content-type': 'application/json' }, body: '{"category":"Science"}' })
+      await Bun.sleep(100)
+      const t2 = await scrape(a)
+      expect(value(t2, 'cache_bus_messages_total', { direction: 'out' })).toBe(1)
+      expect(value(t2, 'cache_bus_messages_total', { direction: 'in' })).toBe(1) // its own echo
+      await a.cache.close()
+    } finally {
+      await closeRedis(dead)
+      await closeRedis(live)
+    }
+  })
+
+  test('jobs created, finished and pending', async () => {
+    const t0 = await scrape()
+    const post = await api.request('/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: 'https://youtu.be/metricsJob1', kind: 'single' }) })
+    expect(post.status).toBe(201)
+    const t1 = await scrape()
+    expect(value(t1, 'jobs_created_total', { kind: 'single' }) - value(t0, 'jobs_created_total', { kind: 'single' })).toBe(1)
+    expect(value(t1, 'jobs_pending')).toBe(1)
+    const worker = startWorker({ sql: db.sql, log: quietLog, argv: [join(ROOT, 'test/fixtures/fake-transcriber.sh')], concurrency: 1, maxAttempts: 1, stuckAfterSeconds: 60, pollIntervalMs: 20 })
+    try {
+      for (let i = 0; i < 200 && value(await scrape(), 'jobs_pending') > 0; i++) await Bun.sleep(25)
+      for (let i = 0; i < 200 && value(await scrape(), 'jobs_finished_total', { result: 'completed' }) === value(t0, 'jobs_finished_total', { result: 'completed' }); i++) await Bun.sleep(25)
+    } finally {
+      await worker.stop(1000)
+    }
+    const t2 = await scrape()
+    expect(value(t2, 'jobs_finished_total', { result: 'completed' }) - value(t0, 'jobs_finished_total', { result: 'completed' })).toBe(1)
+    expect(value(t2, 'jobs_pending')).toBe(0)
+    expect(value(t2, 'db_query_duration_seconds_count', { operation: 'job_claim' })).toBeGreaterThan(0)
+  })
+})
+
+describe('dashboard and alerts', () => {
+  test('reference only metric names that /metrics exposes', async () => {
+    const exposed = new Set((await scrape()).split('\n').filter((l) => l.startsWith('# TYPE ')).map((l) => l.split(' ')[2]!))
+    const exposedSeries = new Set([...exposed].flatMap((n) => [n, `${n}_bucket`, `${n}_sum`, `${n}_count`]))
+    const dashboard = readFileSync(join(ROOT, 'loadtest/monitoring/grafana/dashboards/transcript-api.json'), 'utf8')
+    const exprs = (JSON.parse(dashboard) as { panels: { targets: { expr: string }[] }[] }).panels.flatMap((p) => p.targets.map((t) => t.expr))
+    const alerts = readFileSync(join(ROOT, 'loadtest/monitoring/alerts.yml'), 'utf8')
+    const FUNCTIONS = new Set(['sum', 'rate', 'by', 'le', 'histogram_quantile', 'clamp_min', 'max', 'on', 'without', 'irate', 'avg'])
+    const names = (text: string) =>
+      [...text.matchAll(/\b([a-z_][a-z0-9_]*)\s*(?=[{[(]|\)|$|\s)/g)].map((m) => m[1]!).filter((n) => n.includes('_') && !FUNCTIONS.has(n))
+    const used = new Set([...exprs.flatMap(names), ...[...alerts.matchAll(/expr: [|]?([\s\S]*?)\n\s+for:/g)].flatMap((m) => names(m[1]!))])
+    const labelNames = new Set(['cache_type', 'status_class', 'route', 'operation', 'tier', 'state', 'kind', 'result', 'direction', 'status', 'method', 'version'])
+    const metrics = [...used].filter((n) => !labelNames.has(n))
+    expect(metrics.length).toBeGreaterThan(10)
+    for (const name of metrics) expect({ name, exposed: exposedSeries.has(name) }).toEqual({ name, exposed: true })
+  })
+})
