@@ -3,7 +3,9 @@ import type { CachePolicy } from './cache-policy.ts'
 import { isCompressible, type ReadyResponse, type XCache } from './ready-response.ts'
 
 // Turns a ReadyResponse into the HTTP response for one request: conditional 304, gzip or identity,
-// HEAD without a body. Only header bookkeeping happens here; the bytes were prepared beforehand.
+// HEAD without a body. The bytes were prepared beforehand, and so are the header sets: each
+// variant (policy × X-Cache × encoding × 200/304) is built once per ready response and reused,
+// which on a cache hit saves a handful of native header calls per request.
 
 /** If-None-Match with weak comparison (RFC 9110 §13.1.2): `*`, or any listed tag equal ignoring W/. */
 export function etagMatches(ifNoneMatch: string | null, etag: string): boolean {
@@ -13,28 +15,48 @@ export function etagMatches(ifNoneMatch: string | null, etag: string): boolean {
   return ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === opaque)
 }
 
-function varyOf(ready: ReadyResponse, policy: CachePolicy): string | undefined {
-  const vary = isCompressible(ready.contentType) ? ['Accept-Encoding', ...policy.vary] : [...policy.vary]
-  return vary.length > 0 ? vary.join(', ') : undefined
+type Variant = 'identity' | 'gzip' | 'not-modified'
+
+function buildHeaders(ready: ReadyResponse, policy: CachePolicy, xCache: XCache | undefined, variant: Variant): Headers {
+  const headers = new Headers(ready.headers)
+  headers.set('cache-control', policy.cacheControl)
+  const vary = isCompressible(ready.contentType) ? ['Accept-Encoding', ...policy.vary] : policy.vary
+  if (vary.length > 0) headers.set('vary', vary.join(', '))
+  if (xCache) headers.set('x-cache', xCache)
+  if (ready.status >= 200 && ready.status < 300) headers.set('etag', ready.etag)
+  if (variant === 'not-modified') return headers
+  headers.set('content-type', ready.contentType)
+  const body = variant === 'gzip' && ready.gzip ? ready.gzip : ready.body
+  if (variant === 'gzip') headers.set('content-encoding', 'gzip')
+  headers.set('content-length', String(body.byteLength))
+  return headers
+}
+
+/** Prepared header sets per ready response; they die with it (a cache eviction frees them too). */
+const prepared = new WeakMap<ReadyResponse, Map<string, Headers>>()
+
+function headersFor(ready: ReadyResponse, policy: CachePolicy, xCache: XCache | undefined, variant: Variant): Headers {
+  let byKey = prepared.get(ready)
+  if (!byKey) {
+    byKey = new Map()
+    prepared.set(ready, byKey)
+  }
+  const key = `${variant}|${xCache ?? ''}|${policy.cacheControl}|${policy.vary.join(',')}`
+  let headers = byKey.get(key)
+  if (!headers) {
+    headers = buildHeaders(ready, policy, xCache, variant)
+    byKey.set(key, headers)
+  }
+  return headers
 }
 
 export function serveReady(ready: ReadyResponse, request: Request, policy: CachePolicy, xCache?: XCache): Response {
-  const headers = new Headers(ready.headers)
-  headers.set('cache-control', policy.cacheControl)
-  const vary = varyOf(ready, policy)
-  if (vary) headers.set('vary', vary)
-  if (xCache) headers.set('x-cache', xCache)
   const ok = ready.status >= 200 && ready.status < 300
-  if (ok) headers.set('etag', ready.etag)
-
   if (ok && etagMatches(request.headers.get('if-none-match'), ready.etag)) {
-    return new Response(null, { status: 304, headers })
+    return new Response(null, { status: 304, headers: headersFor(ready, policy, xCache, 'not-modified') })
   }
-  headers.set('content-type', ready.contentType)
-  const gzipped =
-    ready.gzip && !policy.cacheControl.includes('no-transform') && acceptsGzip(request.headers.get('accept-encoding')) ? ready.gzip : undefined
-  const body = gzipped ?? ready.body
-  if (gzipped) headers.set('content-encoding', 'gzip')
-  headers.set('content-length', String(body.byteLength))
+  const gzip = ready.gzip !== undefined && !policy.cacheControl.includes('no-transform') && acceptsGzip(request.headers.get('accept-encoding'))
+  const headers = headersFor(ready, policy, xCache, gzip ? 'gzip' : 'identity')
+  const body = gzip && ready.gzip ? ready.gzip : ready.body
   return new Response(request.method === 'HEAD' ? null : body, { status: ready.status, headers })
 }
