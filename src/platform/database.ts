@@ -14,7 +14,7 @@ export interface Database {
 export async function openDatabase(config: Config, log: Logger, applicationName: string): Promise<Database> {
   if (config.DATABASE_URL) {
     const sql = createPool(config.DATABASE_URL, { max: config.DB_POOL_MAX, applicationName })
-    const { host, port, pathname } = new URL(config.DATABASE_URL)
+    const { hostname: host, port, pathname } = new URL(config.DATABASE_URL)
     log.info('database: external PostgreSQL', { host, port, database: pathname.slice(1) })
     return { sql, kind: 'external', poolMax: config.DB_POOL_MAX, close: () => sql.end({ timeout: 5 }) }
   }

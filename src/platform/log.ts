@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs'
 import type { LogLevel } from '../config.ts'
 
 // One JSON object per line on stdout (warnings and errors on stderr), so any log shipper can parse it.
@@ -13,13 +14,40 @@ export interface Logger {
   error(msg: string, fields?: LogFields): void
 }
 
+// stdout lines (one per request at info level) are batched: one write per FLUSH_MS instead of one
+// per line keeps logging off the hot path. Warnings and errors go out at once. Whatever is still
+// buffered when the process exits is written synchronously on the way out.
+const FLUSH_MS = 20
+const FLUSH_BYTES = 64 * 1024
+let pending = ''
+let timer: Timer | undefined
+
+function flush(): void {
+  timer = undefined
+  if (pending === '') return
+  const out = pending
+  pending = ''
+  process.stdout.write(out)
+}
+
+function bufferLine(line: string): void {
+  pending += line
+  if (pending.length >= FLUSH_BYTES) flush()
+  else timer ??= setTimeout(flush, FLUSH_MS)
+}
+
+process.on('exit', () => {
+  if (pending !== '') writeSync(1, pending)
+  pending = ''
+})
+
 export function createLogger(level: LogLevel): Logger {
   const min = RANK[level]
   const write = (lvl: LogLevel, msg: string, fields?: LogFields) => {
     if (RANK[lvl] < min) return
     const line = JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...fields }) + '\n'
     if (RANK[lvl] >= RANK.warn) process.stderr.write(line)
-    else process.stdout.write(line)
+    else bufferLine(line)
   }
   return {
     debug: (m, f) => write('debug', m, f),
