@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL cluster with production-like memory settings, for benchmarks that must not
+# touch (or depend on) the machine's shared server.
+#
+#   scripts/private-postgres.sh start [PORT] [SHARED_BUFFERS]   # prints its DATABASE_URL base
+#   scripts/private-postgres.sh stop  [PORT]                     # stops it and deletes its data
+#
+# Full-text search ranks every matching segment, so it is only fast when the segments table and
+# its GIN index stay in shared_buffers (about 260 MB for the 1M-segment seed): 128MB, Debian's
+# default, leaves them to the OS page cache and makes broad queries 3-4x slower.
+set -euo pipefail
+cmd="${1:?usage: private-postgres.sh start|stop [PORT] [SHARED_BUFFERS]}"
+port="${2:-55432}"
+shared_buffers="${3:-1GB}"
+bindir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+dir="/tmp/transcript-api-pg-$port"
+as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+case "$cmd" in
+  start)
+    if [ ! -d "$dir" ]; then
+      mkdir -p "$dir"
+      [ "$(id -u)" = 0 ] && chown postgres "$dir"
+      as_postgres "$bindir/initdb" -D "$dir" -U postgres --auth=trust >/dev/null
+    fi
+    as_postgres "$bindir/pg_ctl" -D "$dir" -l "$dir/server.log" -w \
+      -o "-p $port -k /tmp -c listen_addresses=127.0.0.1 -c shared_buffers=$shared_buffers -c effective_cache_size=4GB -c work_mem=32MB -c fsync=off -c synchronous_commit=off" \
+      start >/dev/null
+    echo "postgres://postgres@127.0.0.1:$port"
+    ;;
+  stop)
+    as_postgres "$bindir/pg_ctl" -D "$dir" -m fast stop >/dev/null 2>&1 || true
+    rm -rf "$dir"
+    ;;
+  *) echo "unknown command $cmd" >&2; exit 2 ;;
+esac
