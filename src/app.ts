@@ -8,7 +8,16 @@ import type { Sql } from './platform/db.ts'
 import { isDatabaseUnavailable } from './platform/db-errors.ts'
 import { errorFields, type Logger } from './platform/log.ts'
 import type { RedisClient } from './platform/redis.ts'
+import { adminCacheRoutes } from './modules/admin/cache.ts'
+import { adminRoutes } from './modules/admin/index.ts'
+import { Auth } from './modules/auth/identity.ts'
+import { authRoutes } from './modules/auth/index.ts'
 import { docsRoutes } from './modules/docs/index.ts'
+import { EventBatcher } from './modules/events/batcher.ts'
+import { createExportGate } from './modules/events/export-quota.ts'
+import { eventRoutes } from './modules/events/index.ts'
+import { createSearchRecorder } from './modules/events/search-usage.ts'
+import { favoriteRoutes } from './modules/favorites/index.ts'
 import { healthRoutes } from './modules/health/index.ts'
 import { jobsRoutes } from './modules/jobs/index.ts'
 import { metricsRoutes } from './modules/metrics/index.ts'
@@ -22,6 +31,8 @@ export interface AppDeps {
   redis: RedisClient | undefined
   cache: TieredCache
   log: Logger
+  /** Usage events written off the request path; serve passes its own to flush it at shutdown. */
+  events?: EventBatcher
 }
 
 /** Route template for logs and metrics; never the raw path (one series per id would be unbounded). */
@@ -37,6 +48,16 @@ function validationMessage(errors: { path: string; summary?: string; message: st
 export function createApp(deps: AppDeps) {
   const started = new WeakMap<Request, number>()
   const metricsOn = deps.config.ENABLE_METRICS
+  // Accounts: one identity resolver for every route that needs the caller (src/modules/auth/identity.ts).
+  const auth = new Auth(deps)
+  const events = deps.events ?? new EventBatcher(deps.sql, deps.log)
+  const accounts = {
+    ...deps,
+    auth,
+    events,
+    exportGate: createExportGate({ ...deps, auth, batcher: events }),
+    onSearch: createSearchRecorder({ auth, events }),
+  }
   return new Elysia({ precompile: true })
     .onRequest(({ request }) => {
       started.set(request, performance.now())
@@ -79,9 +100,14 @@ export function createApp(deps: AppDeps) {
     .use(docsRoutes())
     .use(healthRoutes(deps))
     .use(jobsRoutes(deps))
-    .use(searchRoutes(deps))
-    .use(videoRoutes(deps))
-    .use(transcriptRoutes(deps))
+    .use(searchRoutes(accounts))
+    .use(videoRoutes(accounts))
+    .use(transcriptRoutes(accounts))
+    .use(authRoutes(accounts))
+    .use(favoriteRoutes(accounts))
+    .use(eventRoutes(accounts))
+    .use(adminRoutes(accounts))
+    .use(adminCacheRoutes(accounts))
     .use(metricsOn ? metricsRoutes(deps) : new Elysia({ name: 'metrics-off' }))
 }
 

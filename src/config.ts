@@ -163,6 +163,11 @@ function checkSignIn(config: Config, env: Record<string, string | undefined>): v
     if (missing) throw new ConfigError(missing, `set together with ${given.join(' and ')}`, env[missing] ?? '')
     anyProvider = true
   }
+  const issuer = config.OIDC_ISSUER_URL ? new URL(config.OIDC_ISSUER_URL) : undefined
+  // Plain http only for a provider on this machine (a local test provider); tokens must not cross a network in clear.
+  if (issuer?.protocol === 'http:' && !/^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i.test(issuer.hostname)) {
+    throw new ConfigError('OIDC_ISSUER_URL', 'an https URL (http only for a loopback issuer)', config.OIDC_ISSUER_URL ?? '')
+  }
   if (anyProvider && config.SESSION_SECRET === undefined) {
     throw new ConfigError('SESSION_SECRET', 'set (32+ characters) when a sign-in provider is configured', '')
   }

@@ -7,6 +7,7 @@ import { migrateCommand } from './cli/migrate.ts'
 import { seedCommand } from './cli/seed.ts'
 import { serveCommand } from './cli/serve.ts'
 import { UsageError } from './cli/usage.ts'
+import { usersCommand } from './cli/users.ts'
 import { workerCommand } from './cli/worker.ts'
 import { APP_VERSION } from './version.ts'
 
@@ -16,6 +17,7 @@ const COMMANDS = {
   seed: seedCommand,
   healthcheck: healthcheckCommand,
   worker: workerCommand,
+  users: usersCommand,
 } as const
 
 async function main(argv: string[]): Promise<number> {

@@ -44,7 +44,9 @@ const routes = () => [
   { url: `/jobs/${jobId}`, cacheControl: 'no-store', vary: 'Accept-Encoding' },
 ]
 
-const get = (url: string, headers: Record<string, string> = {}) => api.request(url, { headers })
+/** Exports need a signed-in caller: they are sent with the bootstrap admin token (no quota). */
+const get = (url: string, headers: Record<string, string> = {}) =>
+  api.request(url, { headers: /\.(srt|vtt)$/.test(url) ? { authorization: `Bearer ${TOKEN}`, ...headers } : headers })
 
 describe('Cache-Control, Vary and encoding, route by route', () => {
   test('every GET route sends its policy', async () => {
@@ -181,7 +183,8 @@ describe('HEAD', () => {
   test('works on every GET route: same status and headers, no body', async () => {
     for (const r of routes()) {
       const got = await get(r.url, { 'accept-encoding': 'gzip' })
-      const head = await api.request(r.url, { method: 'HEAD', headers: { 'accept-encoding': 'gzip' } })
+      const auth: Record<string, string> = /\.(srt|vtt)$/.test(r.url) ? { authorization: `Bearer ${TOKEN}` } : {}
+      const head = await api.request(r.url, { method: 'HEAD', headers: { 'accept-encoding': 'gzip', ...auth } })
       expect({ url: r.url, status: head.status }).toEqual({ url: r.url, status: got.status })
       expect(head.headers.get('cache-control')).toBe(got.headers.get('cache-control'))
       expect(head.headers.get('content-type')).toBe(got.headers.get('content-type'))

@@ -269,3 +269,48 @@ describe('dashboard and alerts', () => {
     for (const name of metrics) expect({ name, exposed: exposedSeries.has(name) }).toEqual({ name, exposed: true })
   })
 })
+
+describe('admin cache statistics', () => {
+  test('GET /admin/cache/stats and POST /admin/cache/invalidate, for admins only', async () => {
+    const redis = await connectedRedis()
+    try {
+      const admin = testApp(db.sql, { redis, env: { ADMIN_TOKEN: 'ops-token' } })
+      await admin.cache.start()
+      const asAdmin = { authorization: 'Bearer ops-token' }
+      expect((await admin.request('/admin/cache/stats')).status).toBe(401)
+      await admin.request(`/videos/${videoId}`)
+      await admin.request(`/videos/${videoId}`)
+      const res = await admin.request('/admin/cache/stats', { headers: asAdmin })
+      expect(res.status).toBe(200)
+      expect(res.headers.get('cache-control')).toContain('no-store')
+      const stats = (await res.json()) as {
+        available: boolean
+        used_memory: string
+        total_keys: number
+        connected_clients: number
+        uptime_seconds: number
+        hit_rate: number
+        l1: { entries: number; bytes: number }
+        breaker: string
+        resources: Record<string, { hits_l1: number; misses: number; hit_rate: number }>
+      }
+      expect(stats.available).toBe(true)
+      expect(stats.used_memory).toMatch(/^[\d.]+[KMG]?B?$/)
+      expect(stats.total_keys).toBeGreaterThan(0)
+      expect(stats.connected_clients).toBeGreaterThan(0)
+      expect(stats.uptime_seconds).toBeGreaterThan(0)
+      expect(stats.resources.video).toMatchObject({ hits_l1: 1, misses: 1, hit_rate: 0.5 })
+      expect(stats.l1.entries).toBeGreaterThan(0)
+      expect(stats.breaker).toBe('closed')
+
+      const bad = await admin.request('/admin/cache/invalidate', { method: 'POST', headers: { ...asAdmin, 'content-type': 'application/json' }, body: '{"namespace":"nope"}' })
+      expect(bad.status).toBe(400)
+      const ok = await admin.request('/admin/cache/invalidate', { method: 'POST', headers: { ...asAdmin, 'content-type': 'application/json' }, body: '{"namespace":"video"}' })
+      expect(await ok.json()).toEqual({ invalidated: ['video'] })
+      expect((await admin.request(`/videos/${videoId}`)).headers.get('x-cache')).toBe('MISS')
+      await admin.cache.close()
+    } finally {
+      await closeRedis(redis)
+    }
+  })
+})

@@ -256,17 +256,17 @@ describe('GET /videos/{id} and PATCH /videos/{id}', () => {
     expect(again).toMatchObject({ title: 'New title', channel_name: 'Other channel' })
   })
 
-  test('PATCH: 403 when ADMIN_TOKEN is unset, 401 for a missing or wrong token (before anything else)', async () => {
+  test('PATCH: admins only; the bootstrap token works only while ADMIN_TOKEN is set; 401 before anything else', async () => {
     const disabled = testApp(db.sql)
     const res = await disabled.request(`/videos/${videoId}`, {
       method: 'PATCH',
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
       body: '{"title":"x"}',
     })
-    await expectError(res, 403, 'admin_disabled')
+    await expectError(res, 401, 'invalid_token')
     await expectError(await api.request(`/videos/${videoId}`, { method: 'PATCH', body: '{"title":"x"}' }), 401, 'unauthorized')
-    await expectError(await patch(videoId, { title: 'x' }, { authorization: `Bearer ${TOKEN}x` }), 401, 'unauthorized')
-    await expectError(await patch('bad-id', '{', { authorization: 'Bearer nope' }), 401, 'unauthorized')
+    await expectError(await patch(videoId, { title: 'x' }, { authorization: `Bearer ${TOKEN}x` }), 401, 'invalid_token')
+    await expectError(await patch('bad-id', '{', { authorization: 'Bearer nope' }), 401, 'invalid_token')
     expect(((await (await api.request(`/videos/${videoId}`)).json()) as VideoJson).title).not.toBe('x')
   })
 

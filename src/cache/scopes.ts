@@ -9,6 +9,12 @@ export const CacheType = {
   transcript: 'transcript',
   transcriptExport: 'transcript-export',
   search: 'search',
+  /** A session token's lookup, keyed by the token's SHA-256 (never the token). */
+  session: 'session',
+  /** An API key's lookup, keyed by the key's SHA-256. */
+  apiKey: 'api-key',
+  /** A user's role, plan and profile, keyed by user id: read by the server only, never served as a response. */
+  account: 'account',
 } as const
 
 export const videoScope = (videoId: string) => `video:${videoId}`
@@ -25,3 +31,19 @@ export const afterVideosListed = [namespaceScope(CacheType.videoList)]
 
 /** Transcript ingest or a finished job: that transcript, its exports, the video's sources, and search. */
 export const afterTranscriptReplaced = (videoId: string) => [videoScope(videoId), transcriptScope(videoId), namespaceScope(CacheType.videoList), namespaceScope(CacheType.search)]
+
+/**
+ * The scope of a session's or API key's cached lookup: one of 4,096 buckets by the first three hex
+ * digits of its SHA-256. One scope per credential would add a generation counter (in Redis and in
+ * every instance) for every sign-out, revocation and sliding refresh, forever; a bucket keeps them
+ * bounded, and a bump only makes the other ~1/4096 of cached lookups re-read their row once.
+ */
+export const credentialScope = (hash: string) => `credential:${hash.slice(0, 3)}`
+/** One user's account (role, plan, profile). */
+export const userScope = (userId: string) => `user:${userId}`
+
+/** Logout, revocation, expiry or a sliding refresh of these sessions/keys: every instance drops its cached lookup. */
+export const afterCredentialsChanged = (hashes: readonly string[]) => [...new Set(hashes.map(credentialScope))]
+
+/** A role, plan or profile change: every credential of the user sees it on its next request. */
+export const afterAccountChanged = (userId: string) => [userScope(userId)]

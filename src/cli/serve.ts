@@ -2,6 +2,7 @@ import { createApp } from '../app.ts'
 import { createCache } from '../cache/create.ts'
 import type { TieredCache } from '../cache/tiered-cache.ts'
 import type { Config } from '../config.ts'
+import { EventBatcher } from '../modules/events/batcher.ts'
 import { openDatabase } from '../platform/database.ts'
 import { configureQueryMetrics } from '../platform/db-metrics.ts'
 import type { Logger } from '../platform/log.ts'
@@ -26,6 +27,8 @@ export async function serveCommand(args: string[], config: Config, log: Logger):
   const db = await openDatabase(config, log, 'transcript-api')
   const redis = config.REDIS_URL ? createRedis(config.REDIS_URL, log) : undefined
   let cache: TieredCache | undefined
+  // Usage events recorded off the request path; written out after the last request at shutdown.
+  const events = new EventBatcher(db.sql, log)
   configureQueryMetrics({ slowQueryMs: config.DB_SLOW_QUERY_MS, poolMax: db.poolMax, log })
   try {
     await migrate(db.sql, MIGRATION_FILES, log)
@@ -36,7 +39,7 @@ export async function serveCommand(args: string[], config: Config, log: Logger):
     }
     cache = createCache(config, redis, log)
     await cache.start()
-    const app = createApp({ config, sql: db.sql, redis, cache, log })
+    const app = createApp({ config, sql: db.sql, redis, cache, log, events })
     app.listen({ port: config.PORT, hostname: config.HOST })
     const server = app.server
     if (!server) throw new Error('server did not start')
@@ -50,6 +53,7 @@ export async function serveCommand(args: string[], config: Config, log: Logger):
       await server.stop(true)
     }
   } finally {
+    await events.close()
     await cache?.close()
     if (redis) await closeRedis(redis)
     await db.close()

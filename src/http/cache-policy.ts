@@ -12,6 +12,8 @@ export interface CachePolicy {
 
 export const NO_STORE: CachePolicy = { cacheControl: 'no-store', vary: [] }
 const PER_CALLER = ['Cookie', 'Authorization'] as const
+/** The caller's own data (account, keys, favorites) and admin views: never stored by any cache. */
+const PRIVATE_NO_STORE: CachePolicy = { cacheControl: 'private, no-store', vary: PER_CALLER }
 export const IMMUTABLE_ASSET: CachePolicy = { cacheControl: 'public, max-age=31536000, immutable', vary: [] }
 
 /** GET route template → policy. Other methods, unknown routes and every 4xx/5xx are no-store. */
@@ -34,6 +36,14 @@ export function cachePolicyTable(config: Config): ReadonlyMap<string, CachePolic
     ['/metrics', NO_STORE],
     ['/jobs', NO_STORE],
     ['/jobs/:id', NO_STORE],
+    ['/auth/login/:provider', NO_STORE],
+    ['/auth/callback/:provider', NO_STORE],
+    ['/auth/me', PRIVATE_NO_STORE],
+    ['/auth/api-keys', PRIVATE_NO_STORE],
+    ['/favorites', PRIVATE_NO_STORE],
+    ['/admin/users', PRIVATE_NO_STORE],
+    ['/admin/events', PRIVATE_NO_STORE],
+    ['/admin/cache/stats', PRIVATE_NO_STORE],
   ])
 }
 

@@ -25,7 +25,11 @@ export function resultStatus(value: unknown, set: { status?: number | string }):
 /** Handler-set headers (e.g. Content-Disposition) travel with the content. */
 function contentHeaders(set: { headers: Record<string, unknown> }): Record<string, string> {
   const out: Record<string, string> = {}
-  for (const [k, v] of Object.entries(set.headers)) if (typeof v === 'string' && k.toLowerCase() !== 'content-type') out[k] = v
+  for (const [k, v] of Object.entries(set.headers)) {
+    const name = k.toLowerCase()
+    // Set-Cookie belongs to this exchange, never to content (Elysia adds it to the response itself).
+    if (typeof v === 'string' && name !== 'content-type' && name !== 'set-cookie') out[k] = v
+  }
   return out
 }
 

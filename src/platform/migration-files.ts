@@ -3,6 +3,7 @@ import schema from '../../sql/0001_schema.sql' with { type: 'text' }
 import performanceIndexes from '../../sql/0002_performance_indexes.sql' with { type: 'text' }
 import videoIndexes from '../../sql/0003_video_indexes.sql' with { type: 'text' }
 import jobIndexes from '../../sql/0004_job_indexes.sql' with { type: 'text' }
+import accounts from '../../sql/0005_accounts.sql' with { type: 'text' }
 
 export interface MigrationFile {
   name: string
@@ -14,4 +15,5 @@ export const MIGRATION_FILES: readonly MigrationFile[] = [
   { name: '0002_performance_indexes.sql', sql: performanceIndexes },
   { name: '0003_video_indexes.sql', sql: videoIndexes },
   { name: '0004_job_indexes.sql', sql: jobIndexes },
+  { name: '0005_accounts.sql', sql: accounts },
 ]

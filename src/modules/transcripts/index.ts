@@ -2,12 +2,13 @@ import { Elysia, t } from 'elysia'
 import { afterTranscriptReplaced } from '../../cache/scopes.ts'
 import type { TieredCache } from '../../cache/tiered-cache.ts'
 import type { Config } from '../../config.ts'
-import { requireAdminToken } from '../../http/admin-auth.ts'
 import { ErrorSchema, badRequest, notFound } from '../../http/errors.ts'
 import { documentedResponses } from '../../http/openapi.ts'
 import { parseEnum, parseId } from '../../http/params.ts'
 import type { Sql } from '../../platform/db.ts'
 import { timed } from '../../platform/db-metrics.ts'
+import type { Auth } from '../auth/identity.ts'
+import type { ExportGate } from '../events/export-quota.ts'
 import { cachedExport, cachedTranscript } from './cached-reads.ts'
 import { MAX_INGEST_BYTES, ingestFormat, parseIngest } from './ingest.ts'
 import { IdParams, IngestQuery, ReadErrors, ReadQuery, TranscriptSchema, TranscriptSummarySchema, fileResponses, ingestRequestBody } from './model.ts'
@@ -24,7 +25,7 @@ function readChoice(rawSource: string | undefined): SourceChoice {
   return parseEnum('source', rawSource, SOURCE_CHOICES) ?? 'best'
 }
 
-export function transcriptRoutes(deps: { config: Config; sql: Sql; cache: TieredCache }) {
+export function transcriptRoutes(deps: { config: Config; sql: Sql; cache: TieredCache; exportGate: ExportGate; auth: Auth }) {
   const { sql } = deps
   return new Elysia({ name: 'transcripts' })
     .get(
@@ -43,21 +44,33 @@ export function transcriptRoutes(deps: { config: Config; sql: Sql; cache: Tiered
     )
     .get(
       '/videos/:id/transcript.srt',
-      ({ params, query }) => cachedExport(deps, parseId(params.id, 'video id'), readChoice(query.source), 'srt'),
+      // Signed-in callers only, charged against the export quota (src/modules/events/export-quota.ts).
+      (ctx) =>
+        deps.exportGate(
+          ctx,
+          () => ({ videoId: parseId(ctx.params.id, 'video id'), format: 'srt', source: readChoice(ctx.query.source) }),
+          (e) => cachedExport(deps, e.videoId, e.source, 'srt'),
+        ),
       {
         params: IdParams,
         query: ReadQuery,
         detail: {
           tags: ['transcripts'],
           summary: 'A video’s transcript as SubRip (.srt)',
-          description: 'Cues numbered from 1 with `HH:MM:SS,mmm` timings; downloaded as `<youtube_id>.<source>.srt`.',
+          description: 'Cues numbered from 1 with `HH:MM:SS,mmm` timings; downloaded as `<youtube_id>.<source>.srt`. Needs a signed-in caller (`export` scope); each download counts against the free plan’s daily export quota.',
           responses: fileResponses('application/x-subrip', 'SubRip subtitles'),
         },
       },
     )
     .get(
       '/videos/:id/transcript.vtt',
-      ({ params, query }) => cachedExport(deps, parseId(params.id, 'video id'), readChoice(query.source), 'vtt'),
+      // Signed-in callers only, charged against the export quota (src/modules/events/export-quota.ts).
+      (ctx) =>
+        deps.exportGate(
+          ctx,
+          () => ({ videoId: parseId(ctx.params.id, 'video id'), format: 'vtt', source: readChoice(ctx.query.source) }),
+          (e) => cachedExport(deps, e.videoId, e.source, 'vtt'),
+        ),
       {
         params: IdParams,
         query: ReadQuery,
@@ -65,15 +78,15 @@ export function transcriptRoutes(deps: { config: Config; sql: Sql; cache: Tiered
           tags: ['transcripts'],
           summary: 'A video’s transcript as WebVTT (.vtt)',
           description:
-            'Numbered cues with `HH:MM:SS.mmm` timings, `&`, `<` and `>` escaped, speakers as voice spans; downloaded as `<youtube_id>.<source>.vtt`.',
+            'Numbered cues with `HH:MM:SS.mmm` timings, `&`, `<` and `>` escaped, speakers as voice spans; downloaded as `<youtube_id>.<source>.vtt`. Needs a signed-in caller (`export` scope); each download counts against the free plan’s daily export quota.',
           responses: fileResponses('text/vtt', 'WebVTT subtitles'),
         },
       },
     )
     .put(
       '/videos/:id/transcript',
-      async ({ params, query, request }) => {
-        requireAdminToken(deps.config.ADMIN_TOKEN, request.headers.get('authorization'))
+      async ({ params, query, request, set }) => {
+        await deps.auth.requireAdmin({ request, set })
         const id = parseId(params.id, 'video id')
         const source = parseEnum('source', query.source, TRANSCRIPT_SOURCES)
         if (!source) throw badRequest('invalid_source', 'source is required: whisper or youtube')
@@ -100,8 +113,8 @@ export function transcriptRoutes(deps: { config: Config; sql: Sql; cache: Tiered
         response: {
           200: TranscriptSummarySchema,
           400: errorSchema('`invalid_id`, `invalid_source`, `invalid_json`, `invalid_vtt`, `invalid_srt`, `invalid_segments`, `invalid_encoding`, `invalid_language` or `invalid_model`; the message names the line or segment'),
-          401: errorSchema('`unauthorized`: missing or wrong admin token'),
-          403: errorSchema('`admin_disabled`: ADMIN_TOKEN is not set on the server'),
+          401: errorSchema('`unauthorized` (no credential) or `invalid_token` / `token_expired` / `token_revoked`'),
+          403: errorSchema('`forbidden`: the caller is not an admin, or `insufficient_scope`'),
           404: errorSchema('`video_not_found`'),
           413: errorSchema(`\`payload_too_large\`: over ${MAX_INGEST_BYTES} bytes or too many segments`),
           415: errorSchema('`unsupported_media_type`'),

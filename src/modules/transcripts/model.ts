@@ -112,6 +112,14 @@ export const fileResponses = (contentType: string, what: string) => ({
     content: { [contentType]: { schema: { type: 'string' as const } } },
   },
   400: { description: READ_ERRORS[400], content: { 'application/json': { schema: ErrorSchema as unknown as Record<string, unknown> } } },
+  401: {
+    description: '`unauthorized` (exports need a signed-in caller), `invalid_token`, `token_expired` or `token_revoked`',
+    content: { 'application/json': { schema: ErrorSchema as unknown as Record<string, unknown> } },
+  },
+  402: {
+    description: '`quota_exceeded`: the free plan’s daily export limit (FREE_DAILY_EXPORT_LIMIT, UTC day) is used up',
+    content: { 'application/json': { schema: ErrorSchema as unknown as Record<string, unknown> } },
+  },
   404: { description: READ_ERRORS[404], content: { 'application/json': { schema: ErrorSchema as unknown as Record<string, unknown> } } },
 })
 

@@ -1,8 +1,8 @@
 import { Elysia } from 'elysia'
 import { afterVideoEdited } from '../../cache/scopes.ts'
 import type { TieredCache } from '../../cache/tiered-cache.ts'
+import type { Auth } from '../auth/identity.ts'
 import type { Config } from '../../config.ts'
-import { requireAdminToken } from '../../http/admin-auth.ts'
 import { notFound } from '../../http/errors.ts'
 import { documentedResponses } from '../../http/openapi.ts'
 import { parseId } from '../../http/params.ts'
@@ -18,7 +18,7 @@ import { updateVideo } from './service.ts'
 
 // GET /videos, GET /videos/{id}, PATCH /videos/{id}.
 
-export function videoRoutes(deps: { config: Config; sql: Sql; cache: TieredCache }) {
+export function videoRoutes(deps: { config: Config; sql: Sql; cache: TieredCache; auth: Auth }) {
   const { sql } = deps
   return new Elysia({ name: 'videos' })
     .get(
@@ -56,8 +56,8 @@ export function videoRoutes(deps: { config: Config; sql: Sql; cache: TieredCache
     )
     .patch(
       '/videos/:id',
-      async ({ params, request }) => {
-        requireAdminToken(deps.config.ADMIN_TOKEN, request.headers.get('authorization'))
+      async ({ params, request, set }) => {
+        await deps.auth.requireAdmin({ request, set })
         const id = parseId(params.id, 'video id')
         const media = mediaType(request.headers.get('content-type'))
         if (media !== 'application/json') throw unsupportedMediaType(`Content-Type ${media || '(none)'} is not accepted: send application/json`)
@@ -81,8 +81,8 @@ export function videoRoutes(deps: { config: Config; sql: Sql; cache: TieredCache
         response: {
           200: VideoDetailSchema,
           400: errorSchema('`invalid_id`, `invalid_json`, `unknown_field`, `invalid_field`, `empty_patch` or `invalid_encoding`'),
-          401: errorSchema('`unauthorized`: missing or wrong admin token'),
-          403: errorSchema('`admin_disabled`: ADMIN_TOKEN is not set on the server'),
+          401: errorSchema('`unauthorized` (no credential) or `invalid_token` / `token_expired` / `token_revoked`'),
+          403: errorSchema('`forbidden`: the caller is not an admin, or `insufficient_scope`'),
           404: errorSchema('`video_not_found`'),
           413: errorSchema(`\`payload_too_large\`: over ${MAX_PATCH_BYTES} bytes`),
           415: errorSchema('`unsupported_media_type`'),

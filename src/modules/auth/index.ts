@@ -1,0 +1,286 @@
+import { Elysia } from 'elysia'
+import { afterAccountChanged, afterCredentialsChanged } from '../../cache/scopes.ts'
+import type { TieredCache } from '../../cache/tiered-cache.ts'
+import type { Config } from '../../config.ts'
+import { badRequest, HttpError, notFound } from '../../http/errors.ts'
+import { documentedResponses } from '../../http/openapi.ts'
+import { parseId } from '../../http/params.ts'
+import type { Sql } from '../../platform/db.ts'
+import { timed } from '../../platform/db-metrics.ts'
+import { exportLimit } from '../events/export-quota.ts'
+import { quotaResetsAt, usageToday } from '../events/service.ts'
+import { clearSessionCookie, clearStateCookie, readCookie, readStateCookie, safeReturnTo, sessionCookie, STATE_COOKIE, STATE_TTL_SECONDS, stateCookie } from './cookies.ts'
+import { presentedCredential, type AccountCaller, type Auth, type Caller } from './identity.ts'
+import { optionalText, readJsonObject, rejectUnknownFields } from './json-body.ts'
+import {
+  ApiKeyListSchema,
+  AUTH_ERRORS,
+  CallbackQuery,
+  createKeyRequestBody,
+  errorSchema,
+  KeyIdParams,
+  LoginQuery,
+  LogoutQuery,
+  MAX_KEY_BODY_BYTES,
+  MAX_KEY_DAYS,
+  MAX_KEY_NAME,
+  MeSchema,
+  NewApiKeySchema,
+  ProviderParams,
+} from './model.ts'
+import { configuredProviders, newLoginChecks, OidcProviders } from './oidc.ts'
+import {
+  createApiKey,
+  createSession,
+  deleteSession,
+  deleteUserSessions,
+  listApiKeys,
+  revokeApiKey,
+  SCOPES,
+  SESSION_LIFETIME_SECONDS,
+  upsertOAuthAccount,
+  type Scope,
+} from './service.ts'
+import { hashToken, sameSecret } from './tokens.ts'
+
+// Sign-in (OpenID Connect code flow with PKCE), sign-out, who am I, and API keys.
+
+interface Deps {
+  config: Config
+  sql: Sql
+  cache: TieredCache
+  auth: Auth
+}
+
+const invalidState = (why: string) => new HttpError(400, 'invalid_state', `${why}; start again at GET /auth/login/{provider}`)
+
+/** The scopes a new key gets: those asked for (each held by the caller), or all the caller's but admin. */
+function keyScopes(raw: unknown, caller: Caller): Scope[] {
+  if (raw === undefined || raw === null) return caller.scopes.filter((s) => s !== 'admin')
+  if (!Array.isArray(raw) || raw.length === 0) throw badRequest('invalid_field', `scopes must be a non-empty array of ${SCOPES.join(', ')}`)
+  const out: Scope[] = []
+  for (const s of raw) {
+    const scope = SCOPES.find((x) => x === s)
+    if (!scope) throw badRequest('invalid_field', `unknown scope ${JSON.stringify(s)}; scopes are ${SCOPES.join(', ')}`)
+    if (!caller.scopes.includes(scope)) throw new HttpError(403, 'insufficient_scope', `you cannot grant \`${scope}\`: you do not hold it`)
+    if (!out.includes(scope)) out.push(scope)
+  }
+  return out
+}
+
+function keyExpiry(raw: unknown): Date | null {
+  if (raw === undefined || raw === null) return null
+  if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 1 || raw > MAX_KEY_DAYS) {
+    throw badRequest('invalid_field', `expires_in_days must be an integer from 1 to ${MAX_KEY_DAYS}, or null for a key that does not expire`)
+  }
+  return new Date(Date.now() + raw * 86_400_000)
+}
+
+function me(caller: Caller, usage: { exports: number; searches: number }, limit: number | undefined) {
+  const c = caller.credential
+  const today = new Date()
+  return {
+    user: caller.account,
+    role: caller.role,
+    plan: caller.plan,
+    credential: {
+      kind: c.kind,
+      expires_at: c.kind === 'admin_token' ? null : c.expiresAt,
+      ...(c.kind === 'api_key' ? { key_prefix: c.prefix } : {}),
+      scopes: caller.scopes,
+    },
+    usage: {
+      date: today.toISOString().slice(0, 10),
+      resets_at: quotaResetsAt(today),
+      exports: { used: usage.exports, limit: limit ?? null, remaining: limit === undefined ? null : Math.max(0, limit - usage.exports) },
+      searches: { used: usage.searches },
+    },
+  }
+}
+
+export function authRoutes(deps: Deps) {
+  const { config, sql, cache, auth } = deps
+  const oidc = new OidcProviders(configuredProviders(config), config.PUBLIC_BASE_URL)
+  // Config validation makes SESSION_SECRET present whenever a provider is; without providers every
+  // provider is a 404 before the secret is needed.
+  const secret = config.SESSION_SECRET ?? ''
+
+  return new Elysia({ name: 'auth' })
+    .get(
+      '/auth/login/:provider',
+      async ({ params, query }) => {
+        const spec = oidc.spec(params.provider)
+        const checks = newLoginChecks()
+        const url = await oidc.authorizationUrl(spec, checks)
+        const headers = new Headers({ location: url.href })
+        const expires = Date.now() + STATE_TTL_SECONDS * 1000
+        headers.append('set-cookie', stateCookie({ provider: spec.name, ...checks, returnTo: safeReturnTo(query.return_to), expires }, secret, auth.cookieOptions))
+        return new Response(null, { status: 302, headers })
+      },
+      {
+        params: ProviderParams,
+        query: LoginQuery,
+        detail: {
+          tags: ['auth'],
+          summary: 'Start signing in with a provider',
+          description:
+            'Redirects (302) to the provider with state, nonce and a PKCE challenge; their values travel to the callback in a signed, HttpOnly, ten-minute cookie.',
+          responses: {
+            302: { description: 'to the provider' },
+            ...documentedResponses({ 404: errorSchema('`provider_not_found`: unknown or not configured'), 502: errorSchema('`provider_unavailable`') }),
+          },
+        },
+      },
+    )
+    .get(
+      '/auth/callback/:provider',
+      async ({ params, query, request, server }) => {
+        const spec = oidc.spec(params.provider)
+        const saved = readStateCookie(readCookie(request.headers.get('cookie'), STATE_COOKIE), secret)
+        if (!saved) throw invalidState('the sign-in cookie is missing, expired or altered (sign-in must finish within 10 minutes, in the same browser)')
+        if (saved.provider !== spec.name) throw invalidState(`this sign-in was started with ${saved.provider}, not ${spec.name}`)
+        if (typeof query.state !== 'string' || !sameSecret(query.state, saved.state)) throw invalidState('the state parameter does not match this browser’s sign-in')
+        if (query.error) {
+          throw new HttpError(400, 'sign_in_denied', `the provider answered ${query.error}${query.error_description ? `: ${query.error_description}` : ''}`)
+        }
+        // The URL the provider redirected to, as registered (behind a proxy the request URL may differ).
+        const callbackUrl = new URL(oidc.redirectUri(spec.name))
+        callbackUrl.search = new URL(request.url).search
+        const { subject, profile } = await oidc.exchange(spec, callbackUrl, saved)
+        const account = await timed('account_upsert', () => upsertOAuthAccount(sql, spec.name, subject, profile))
+        await cache.invalidate(afterAccountChanged(account.id)) // the profile may have changed
+        const meta = { userAgent: request.headers.get('user-agent'), ip: server?.requestIP(request)?.address ?? null }
+        const session = await timed('session_create', () => createSession(sql, account.id, meta))
+        const headers = new Headers({ location: saved.returnTo })
+        headers.append('set-cookie', clearStateCookie(auth.cookieOptions))
+        headers.append('set-cookie', sessionCookie(session.token, SESSION_LIFETIME_SECONDS, auth.cookieOptions))
+        return new Response(null, { status: 302, headers })
+      },
+      {
+        params: ProviderParams,
+        query: CallbackQuery,
+        detail: {
+          tags: ['auth'],
+          summary: 'Finish signing in (the provider redirects here)',
+          description:
+            'Checks state (CSRF), exchanges the code with the PKCE verifier, checks the ID token and nonce, creates or updates the user of (provider, subject), starts a 24 h session and redirects (302) to `return_to` with the `session` cookie set.',
+          responses: {
+            302: { description: 'signed in; to return_to' },
+            ...documentedResponses({
+              400: errorSchema('`invalid_state` (CSRF check failed), `sign_in_denied` or `sign_in_failed`'),
+              404: errorSchema('`provider_not_found`'),
+              502: errorSchema('`provider_unavailable`'),
+            }),
+          },
+        },
+      },
+    )
+    .post(
+      '/auth/logout',
+      async (ctx) => {
+        const presented = presentedCredential(ctx.request, config.ADMIN_TOKEN)
+        const hashes: string[] = []
+        if (ctx.query.everywhere === 'true') {
+          const caller = await auth.requireAccount(ctx, 'read')
+          hashes.push(...(await timed('session_delete_all', () => deleteUserSessions(sql, caller.account.id))))
+        } else if (presented?.kind === 'session') {
+          const hash = hashToken(presented.token)
+          await timed('session_delete', () => deleteSession(sql, hash))
+          hashes.push(hash)
+        } else if (presented?.kind === 'api_key' || presented?.kind === 'admin_token') {
+          throw badRequest('not_a_session', 'an API key is not signed out: revoke it with DELETE /auth/api-keys/{id} (or use ?everywhere=true to end your sessions)')
+        }
+        // Every instance drops its cached lookups of these sessions now (bus), not after CACHE_SESSION_TTL.
+        await cache.invalidate(afterCredentialsChanged(hashes))
+        return new Response(null, { status: 204, headers: { 'set-cookie': clearSessionCookie(auth.cookieOptions) } })
+      },
+      {
+        query: LogoutQuery,
+        detail: {
+          tags: ['auth'],
+          summary: 'Sign out',
+          description:
+            'Ends the presented session (cookie or bearer session token) and clears the cookie; `?everywhere=true` ends every session of the user. Takes effect on every instance at once. Without a session it just clears the cookie (204).',
+          responses: { 204: { description: 'signed out' }, ...documentedResponses({ 400: errorSchema('`not_a_session`'), ...AUTH_ERRORS }) },
+        },
+      },
+    )
+    .get(
+      '/auth/me',
+      async (ctx) => {
+        const caller = await auth.require(ctx, 'read')
+        const account = caller.account
+        const usage = account ? await timed('usage_today', () => usageToday(sql, account.id)) : { exports: 0, searches: 0 }
+        return me(caller, usage, exportLimit(config, caller))
+      },
+      {
+        detail: {
+          tags: ['auth'],
+          summary: 'Who is calling: user, plan, credential, and today’s usage against the quotas',
+          description: 'Never cached: `Cache-Control: private, no-store`, `Vary: Cookie, Authorization`.',
+          responses: documentedResponses({ 200: MeSchema, ...AUTH_ERRORS }),
+        },
+      },
+    )
+    .post(
+      '/auth/api-keys',
+      async (ctx) => {
+        const caller: AccountCaller = await auth.requireAccount(ctx, 'write')
+        const body = ctx.request.body === null ? {} : await readJsonObject(ctx.request, MAX_KEY_BODY_BYTES)
+        rejectUnknownFields(body, ['name', 'scopes', 'expires_in_days'])
+        const input = { name: optionalText(body, 'name', MAX_KEY_NAME), scopes: keyScopes(body.scopes, caller), expiresAt: keyExpiry(body.expires_in_days) }
+        const created = await timed('api_key_create', () => createApiKey(sql, caller.account.id, input))
+        return ctx.status(201, { ...created.view, key: created.key })
+      },
+      {
+        parse: 'none',
+        detail: {
+          tags: ['auth'],
+          summary: 'Create an API key',
+          description:
+            'The key (`ta_…`) is in this response only: it is stored as a SHA-256 hash. Send it as `Authorization: Bearer <key>` or `X-API-Key: <key>`.',
+          requestBody: createKeyRequestBody,
+          responses: documentedResponses({
+            201: NewApiKeySchema,
+            400: errorSchema('`invalid_json`, `invalid_body`, `unknown_field` or `invalid_field`'),
+            ...AUTH_ERRORS,
+          }),
+        },
+      },
+    )
+    .get(
+      '/auth/api-keys',
+      async (ctx) => {
+        const caller = await auth.requireAccount(ctx, 'read')
+        return { items: await timed('api_key_list', () => listApiKeys(sql, caller.account.id)) }
+      },
+      {
+        detail: {
+          tags: ['auth'],
+          summary: 'The caller’s API keys (prefixes only), newest first',
+          responses: documentedResponses({ 200: ApiKeyListSchema, ...AUTH_ERRORS }),
+        },
+      },
+    )
+    .delete(
+      '/auth/api-keys/:id',
+      async (ctx) => {
+        const caller = await auth.requireAccount(ctx, 'write')
+        const id = parseId(ctx.params.id, 'API key id')
+        const hash = await timed('api_key_revoke', () => revokeApiKey(sql, caller.account.id, id))
+        if (!hash) throw notFound('api_key_not_found', `you have no API key with id ${id}`)
+        // Effective at once on every instance: their cached lookups of this key are dropped (bus).
+        await cache.invalidate(afterCredentialsChanged([hash]))
+        return ctx.status(204, null)
+      },
+      {
+        params: KeyIdParams,
+        detail: {
+          tags: ['auth'],
+          summary: 'Revoke an API key',
+          description: 'Effective at once on every instance; later requests with it get 401 `token_revoked`.',
+          responses: { 204: { description: 'revoked' }, ...documentedResponses({ 400: errorSchema('`invalid_id`'), ...AUTH_ERRORS, 404: errorSchema('`api_key_not_found`') }) },
+        },
+      },
+    )
+}

@@ -1,0 +1,48 @@
+import { t } from 'elysia'
+import { ErrorSchema } from '../../http/errors.ts'
+
+// OpenAPI schemas and limits of the events routes.
+
+export const MAX_EVENT_PAYLOAD_BYTES = 4096
+export const MAX_BATCH_EVENTS = 100
+export const MAX_EVENT_BODY_BYTES = MAX_EVENT_PAYLOAD_BYTES + 1024
+export const MAX_BATCH_BODY_BYTES = MAX_BATCH_EVENTS * MAX_EVENT_BODY_BYTES
+export const EVENT_TYPE = /^[a-z][a-z0-9_.:-]{0,63}$/
+
+export const errorSchema = (description: string) => t.Object(ErrorSchema.properties, { description })
+
+const NewEventSchema = t.Object(
+  {
+    type: t.String({ pattern: EVENT_TYPE.source, description: 'lower-case name, 1..64 characters; `export` and `search` are reserved', examples: ['video_viewed'] }),
+    payload: t.Optional(t.Record(t.String(), t.Unknown(), { description: `any JSON object up to ${MAX_EVENT_PAYLOAD_BYTES} bytes`, examples: [{ video_id: '5f0c6c1e-8d5a-4f7e-9a43-2b1f0b6c9d10' }] })),
+  },
+  { title: 'NewEvent', additionalProperties: false },
+)
+
+export const eventRequestBody = {
+  required: true,
+  content: { 'application/json': { schema: NewEventSchema as unknown as Record<string, unknown> } },
+}
+
+export const batchRequestBody = {
+  required: true,
+  content: {
+    'application/json': {
+      schema: t.Object({ events: t.Array(NewEventSchema, { minItems: 1, maxItems: MAX_BATCH_EVENTS }) }, { title: 'EventBatch', additionalProperties: false }) as unknown as Record<string, unknown>,
+    },
+  },
+}
+
+export const EventSchema = t.Object(
+  {
+    id: t.String({ description: 'bigint, as a string', examples: ['1042'] }),
+    user_id: t.Nullable(t.String({ format: 'uuid' })),
+    session_id: t.Nullable(t.String({ format: 'uuid' })),
+    type: t.String({ examples: ['export'] }),
+    payload: t.Record(t.String(), t.Unknown()),
+    created_at: t.String({ format: 'date-time' }),
+  },
+  { title: 'Event' },
+)
+
+export const BatchResultSchema = t.Object({ recorded: t.Integer({ examples: [3] }), ids: t.Array(t.String()) }, { title: 'EventBatchResult' })
