@@ -50,6 +50,7 @@ export class TieredCache {
   private readonly l2: L2Tier | undefined
   private readonly generations = new Generations()
   private readonly inflight = new Map<string, Promise<CacheEntry>>()
+  private readonly l2Reads = new Map<string, Promise<CacheEntry | undefined>>()
   private readonly origin = randomUUID()
   private readonly keys
   private stopBus: (() => Promise<void>) | undefined
@@ -115,7 +116,7 @@ export class TieredCache {
       stats.hitsL1++
       return new CacheResult(local.value, 'HIT-L1')
     }
-    const remote = local ? undefined : await this.l2?.get(key)
+    const remote = local || !this.l2 ? undefined : await this.readL2(this.l2, key)
     if (remote && remote.freshUntil > now) {
       this.l1.set(key, remote)
       stats.hitsL2++
@@ -140,6 +141,16 @@ export class TieredCache {
     }
     stats.misses++
     return new CacheResult((await this.load(key, req, loader)).value, 'MISS')
+  }
+
+  /** One L2 read per key at a time: a burst of callers for a key missing from L1 shares one GET. */
+  private readL2(l2: L2Tier, key: string): Promise<CacheEntry | undefined> {
+    let read = this.l2Reads.get(key)
+    if (!read) {
+      read = l2.get(key).finally(() => this.l2Reads.delete(key))
+      this.l2Reads.set(key, read)
+    }
+    return read
   }
 
   /** Runs the loader once per key (waiters share it) and stores the result in both tiers. */

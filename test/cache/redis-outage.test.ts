@@ -57,4 +57,26 @@ describe('Redis outage', () => {
       await a.close()
     }
   }, 30_000)
+
+  test('a hung Redis (connected, never answering) costs at most the timeout, then the breaker skips it', async () => {
+    const opts = cacheOptions({ l2TimeoutMs: 50 })
+    const a = await testCache(opts, await connectedRedis(redis.url))
+    try {
+      redis.pause()
+      const latencies: number[] = []
+      for (let i = 0; i < 40; i++) {
+        const started = performance.now()
+        const r = await a.cache.getOrLoad(req(`hung-${i}`), async () => ReadyResponse.json({ i }))
+        latencies.push(performance.now() - started)
+        expect(r.value.status).toBe(200)
+      }
+      expect(a.cache.breakerState).toBe('open')
+      // the first few calls waited for the timeout; once open, the breaker answers at once
+      expect(Math.max(...latencies.slice(0, 5))).toBeLessThan(opts.l2TimeoutMs + 40)
+      expect(Math.max(...latencies.slice(10))).toBeLessThan(10)
+    } finally {
+      redis.resume()
+      await a.close()
+    }
+  }, 30_000)
 })

@@ -64,5 +64,8 @@ export async function privateRedis() {
       proc?.kill('SIGKILL')
       await proc?.exited
     },
+    /** Freezes the server: connections stay open but nothing is answered (a hung Redis). */
+    pause: () => proc?.kill('SIGSTOP'),
+    resume: () => proc?.kill('SIGCONT'),
   }
 }
