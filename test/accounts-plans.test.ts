@@ -3,6 +3,7 @@ import type postgres from 'postgres'
 import { listUsersQuery } from '../src/modules/admin/service.ts'
 import { countTodayQuery, listEventsQuery } from '../src/modules/events/service.ts'
 import { listFavoritesQuery } from '../src/modules/favorites/service.ts'
+import { planNodes, type PlanNode } from './support/explain.ts'
 import { createTestDatabase, type TestDatabase } from './support/postgres.ts'
 
 // The plans of the account queries on tables large enough that the planner would scan them without
@@ -56,20 +57,7 @@ afterAll(async () => {
   await db.drop()
 })
 
-interface PlanNode {
-  'Node Type': string
-  'Index Name'?: string
-  'Relation Name'?: string
-  Plans?: PlanNode[]
-}
-const nodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodes)]
-
-async function planOf<T extends readonly object[]>(query: postgres.PendingQuery<T>): Promise<PlanNode[]> {
-  const [row] = await db.sql<{ 'QUERY PLAN': [{ Plan: PlanNode }] }[]>`EXPLAIN (FORMAT JSON) ${query}`
-  const plan = row?.['QUERY PLAN'][0].Plan
-  if (!plan) throw new Error('no plan')
-  return nodes(plan)
-}
+const planOf = <T extends readonly object[]>(query: postgres.PendingQuery<T>) => planNodes(db.sql, query)
 
 function expectIndex(plan: PlanNode[], index: string, opts: { noSort?: boolean } = {}) {
   const scan = plan.find((n) => n['Index Name'] === index)
@@ -112,7 +100,6 @@ describe('query plans of the account queries', () => {
   })
 
   test('sign out everywhere: sessions_user_id_idx', async () => {
-    const [row] = await db.sql<{ 'QUERY PLAN': [{ Plan: PlanNode }] }[]>`EXPLAIN (FORMAT JSON) DELETE FROM sessions WHERE user_id = ${userId} RETURNING token_hash`
-    expectIndex(nodes(row?.['QUERY PLAN'][0].Plan ?? { 'Node Type': 'none' }), 'sessions_user_id_idx')
+    expectIndex(await planOf(db.sql`DELETE FROM sessions WHERE user_id = ${userId} RETURNING token_hash`), 'sessions_user_id_idx')
   })
 })

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { encodeCursor } from '../src/http/pagination.ts'
 import { listJobsQuery } from '../src/modules/jobs/service.ts'
 import { testApp } from './support/app.ts'
+import { describeNode, indexesOf, planNodes } from './support/explain.ts'
 import { createTestDatabase, type TestDatabase } from './support/postgres.ts'
 
 // POST /jobs, GET /jobs/{id}, GET /jobs against the real PostgreSQL.
@@ -368,19 +369,8 @@ describe('EXPLAIN: the list queries walk a keyset index (60,000 jobs, after ANAL
 
   /** Node types (with their relation) and index names of the plan. */
   async function plan(query: ReturnType<typeof listJobsQuery>): Promise<{ nodes: string[]; indexes: string[] }> {
-    const [row] = await big.sql<{ 'QUERY PLAN': unknown }[]>`EXPLAIN (FORMAT JSON) ${query}`
-    const nodes: string[] = []
-    const indexes: string[] = []
-    const visit = (node: unknown) => {
-      if (typeof node !== 'object' || node === null) return
-      const n = node as Record<string, unknown>
-      // "Seq Scan on jobs" vs the join's videos (empty here, so scanning it is right).
-      if (typeof n['Node Type'] === 'string') nodes.push(n['Relation Name'] ? `${n['Node Type']} on ${String(n['Relation Name'])}` : n['Node Type'])
-      if (typeof n['Index Name'] === 'string') indexes.push(n['Index Name'])
-      for (const v of Object.values(n)) if (typeof v === 'object') visit(v)
-    }
-    visit(row?.['QUERY PLAN'])
-    return { nodes, indexes }
+    const found = await planNodes(big.sql, query)
+    return { nodes: found.map(describeNode), indexes: indexesOf(found) }
   }
 
   const cases: [string, JobStateFilter, string[]][] = [

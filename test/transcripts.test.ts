@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { randomUUID } from 'node:crypto'
 import { readTranscriptQuery } from '../src/modules/transcripts/service.ts'
 import { testApp } from './support/app.ts'
+import { indexesOf, planNodes } from './support/explain.ts'
 import { createTestDatabase, type TestDatabase } from './support/postgres.ts'
 import fixture from './golden/transcript.json'
 
@@ -397,19 +398,11 @@ describe('transcript read plan', () => {
     await big.drop()
   })
 
-  interface PlanNode {
-    'Node Type': string
-    'Index Name'?: string
-    Plans?: PlanNode[]
-  }
-  const nodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodes)]
-
   for (const choice of ['best', 'youtube'] as const) {
     test(`source=${choice}: one statement through videos_pkey, the (video_id, source) and (transcript_id, idx) keys; no Seq Scan`, async () => {
       const [video] = await big.sql<{ id: string }[]>`SELECT id FROM videos WHERE youtube_id = 'p150'`
-      const [row] = await big.sql<{ 'QUERY PLAN': [{ Plan: PlanNode }] }[]>`EXPLAIN (FORMAT JSON) ${readTranscriptQuery(big.sql, video?.id ?? '', choice)}`
-      const plan = nodes(row?.['QUERY PLAN'][0].Plan ?? { 'Node Type': 'none' })
-      const indexes = plan.map((n) => n['Index Name']).filter((n) => n !== undefined)
+      const plan = await planNodes(big.sql, readTranscriptQuery(big.sql, video?.id ?? '', choice))
+      const indexes = indexesOf(plan)
       expect(indexes).toEqual(expect.arrayContaining(['videos_pkey', 'transcripts_video_id_source_key', 'segments_transcript_id_idx_key']))
       expect(plan.filter((n) => n['Node Type'] === 'Seq Scan')).toEqual([])
     })

@@ -8,6 +8,7 @@ import { listVideosQuery, type ListVideosInput } from '../src/modules/videos/ser
 import { migrate } from '../src/platform/migrate.ts'
 import { MIGRATION_FILES } from '../src/platform/migration-files.ts'
 import { testApp } from './support/app.ts'
+import { planNodes } from './support/explain.ts'
 import { createTestDatabase, quietLog, type TestDatabase } from './support/postgres.ts'
 
 // GET /videos, GET /videos/{id}, PATCH /videos/{id} against the real PostgreSQL: ordering, filters,
@@ -376,20 +377,7 @@ describe('list query plans on 50,000 videos', () => {
     await db.drop()
   })
 
-  interface PlanNode {
-    'Node Type': string
-    'Index Name'?: string
-    'Relation Name'?: string
-    Plans?: PlanNode[]
-  }
-  const nodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodes)]
-
-  async function planOf(input: ListVideosInput): Promise<PlanNode[]> {
-    const [row] = await db.sql<{ 'QUERY PLAN': [{ Plan: PlanNode }] }[]>`EXPLAIN (FORMAT JSON) ${listVideosQuery(db.sql, input)}`
-    const plan = row?.['QUERY PLAN'][0].Plan
-    if (!plan) throw new Error('no plan')
-    return nodes(plan)
-  }
+  const planOf = (input: ListVideosInput) => planNodes(db.sql, listVideosQuery(db.sql, input))
 
   // A filter on a rare value uses its own index; on a common one (a quarter of the rows) the planner
   // rightly walks the sort index and filters, reading about four rows per row shown.

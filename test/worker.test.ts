@@ -2,12 +2,14 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, setDefaul
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type postgres from 'postgres'
 import type { Sql } from '../src/platform/db.ts'
 import { startWorker, type Worker } from '../src/worker/index.ts'
 import { parseTranscriptOutput, parseChannelListing, TranscriberOutputError } from '../src/worker/output.ts'
 import { claimQuery, sweepStuckJobs } from '../src/worker/queue.ts'
 import { splitShellWords, ShellWordsError } from '../src/worker/shell-words.ts'
 import { TranscriberCommandError, transcriberArgv } from '../src/worker/transcriber.ts'
+import { describeNode, indexesOf, planNodes } from './support/explain.ts'
 import { createTestDatabase, quietLog, type TestDatabase } from './support/postgres.ts'
 
 // The worker against the real PostgreSQL, with the real fake transcriber (a shell script): in-process
@@ -542,19 +544,9 @@ describe('EXPLAIN: the queue queries use their indexes (60,000 jobs, after ANALY
     await db.drop()
   })
 
-  async function plan(query: unknown): Promise<{ nodes: string[]; indexes: string[] }> {
-    const [row] = await db.sql<{ 'QUERY PLAN': unknown }[]>`EXPLAIN (FORMAT JSON) ${query as ReturnType<typeof claimQuery>}`
-    const nodes: string[] = []
-    const indexes: string[] = []
-    const visit = (node: unknown) => {
-      if (typeof node !== 'object' || node === null) return
-      const n = node as Record<string, unknown>
-      if (typeof n['Node Type'] === 'string') nodes.push(n['Relation Name'] ? `${n['Node Type']} on ${String(n['Relation Name'])}` : n['Node Type'])
-      if (typeof n['Index Name'] === 'string') indexes.push(n['Index Name'])
-      for (const v of Object.values(n)) if (typeof v === 'object') visit(v)
-    }
-    visit(row?.['QUERY PLAN'])
-    return { nodes, indexes }
+  async function plan<T extends readonly object[]>(query: postgres.PendingQuery<T>): Promise<{ nodes: string[]; indexes: string[] }> {
+    const found = await planNodes(db.sql, query)
+    return { nodes: found.map(describeNode), indexes: indexesOf(found) }
   }
 
   test('the claim walks jobs_queue_ordering_idx in (priority, created_at) order: no seq scan, no sort', async () => {
