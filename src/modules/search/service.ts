@@ -1,7 +1,7 @@
 import type { TransactionSql } from 'postgres'
 import { toPage } from '../../http/pagination.ts'
 import type { Sql } from '../../platform/db.ts'
-import type { SearchHit, SearchResponse, SearchSource } from './model.ts'
+import type { SearchHit, SearchResponse } from './model.ts'
 import type { SearchParams } from './params.ts'
 
 // Full-text search over transcript segments, one page at a time.
@@ -22,18 +22,10 @@ import type { SearchParams } from './params.ts'
 
 const HEADLINE_OPTIONS = 'StartSel=<mark>, StopSel=</mark>, MaxFragments=1, MaxWords=20, MinWords=8'
 
-interface HitRow {
+/** A hit as the query returns it: ids and ranks also as exact text, for the cursor. */
+interface HitRow extends Omit<SearchHit, 'segment_id'> {
   id_key: string
   rank_key: string
-  rank: number
-  video_id: string
-  youtube_id: string
-  title: string | null
-  channel_name: string | null
-  source: SearchSource
-  start_ms: number
-  end_ms: number
-  snippet: string
 }
 
 /**
