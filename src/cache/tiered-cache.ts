@@ -139,6 +139,13 @@ export class TieredCache {
       stats.coalesced++
       return new CacheResult((await pending).value, 'MISS')
     }
+    // While our L2 read was in flight another caller's load may have finished and left: its value
+    // is in L1 now, and loading again would be a second loader call for the same key.
+    const loaded = remote !== undefined || local !== undefined ? undefined : this.l1.get(key)
+    if (loaded && loaded.freshUntil > Date.now()) {
+      stats.coalesced++
+      return new CacheResult(loaded.value, 'MISS')
+    }
     stats.misses++
     return new CacheResult((await this.load(key, req, loader)).value, 'MISS')
   }
