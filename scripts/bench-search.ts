@@ -8,7 +8,7 @@
 // empty; later runs reuse it. Every query runs once to warm up, then BENCH_RUNS times (default 5)
 // in round-robin order, so no query profits from running right after itself.
 
-import postgres from 'postgres'
+import { createIfMissing } from '../loadtest/bench/database.ts'
 import { parseSearchQuery, type RawSearchQuery } from '../src/modules/search/params.ts'
 import { explainSearch, searchSegments } from '../src/modules/search/service.ts'
 import { createPool, type Sql } from '../src/platform/db.ts'
@@ -120,21 +120,7 @@ function checkWords(list: BenchQuery[]): void {
 }
 
 async function openBenchDatabase(url: string): Promise<Sql> {
-  const probe = postgres(url, { max: 1, onnotice: () => {} })
-  try {
-    await probe`SELECT 1`
-  } catch (err) {
-    if ((err as { code?: string }).code !== '3D000') throw err
-    const admin = new URL(url)
-    const name = admin.pathname.slice(1)
-    admin.pathname = '/postgres'
-    const a = postgres(admin.toString(), { max: 1, onnotice: () => {} })
-    console.log(`creating database ${name}`)
-    await a.unsafe(`CREATE DATABASE "${name.replaceAll('"', '""')}"`)
-    await a.end()
-  } finally {
-    await probe.end()
-  }
+  await createIfMissing(url)
   return createPool(url, { max: 2, applicationName: 'bench-search' })
 }
 

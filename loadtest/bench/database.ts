@@ -19,7 +19,8 @@ export interface DatabaseInfo {
 
 const log = createLogger('warn')
 
-async function createIfMissing(url: string): Promise<void> {
+/** Creates the database of `url` on its server when it does not exist yet (benchmarks own their databases). */
+export async function createIfMissing(url: string): Promise<void> {
   const probe = postgres(url, { max: 1, onnotice: () => {} })
   try {
     await probe`SELECT 1`
