@@ -1,4 +1,5 @@
 import { HttpError, badRequest } from '../../http/errors.ts'
+import { readBody } from '../../http/request-body.ts'
 
 // A JSON body read with a hard byte limit, so an oversized request is a 413 before it is buffered
 // whole or parsed (Bun's server-wide limit is 128 MiB; a job request is a few hundred bytes).
@@ -11,36 +12,19 @@ export class BodyRejection {
   constructor(readonly error: HttpError) {}
 }
 
-const tooLarge = (maxBytes: number) => new HttpError(413, 'payload_too_large', `the request body must be at most ${maxBytes} bytes`)
-
-async function readLimited(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array | undefined> {
-  const reader = body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > maxBytes) {
-      await reader.cancel()
-      return undefined
-    }
-    chunks.push(value)
-  }
-  return Buffer.concat(chunks)
-}
-
 /** The body as JSON, or a rejection: 415 for another content type, 413 past `maxBytes`, 400 for bad JSON. */
 export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
   const type = request.headers.get('content-type')
   if (type !== null && !/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type)) {
     return new BodyRejection(new HttpError(415, 'unsupported_media_type', 'the request body must be application/json'))
   }
-  // A declared length past the limit is refused without reading; chunked bodies are counted.
-  const declared = Number(request.headers.get('content-length') ?? '0')
-  if (declared > maxBytes) return new BodyRejection(tooLarge(maxBytes))
-  const bytes = request.body ? await readLimited(request.body, maxBytes) : new Uint8Array()
-  if (bytes === undefined) return new BodyRejection(tooLarge(maxBytes))
+  let bytes: Uint8Array
+  try {
+    bytes = await readBody(request, maxBytes)
+  } catch (err) {
+    if (err instanceof HttpError) return new BodyRejection(err)
+    throw err
+  }
   const text = new TextDecoder().decode(bytes)
   if (text.trim() === '') return new BodyRejection(badRequest('invalid_body', 'the request body is empty; send a JSON object'))
   try {

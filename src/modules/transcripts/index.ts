@@ -12,7 +12,7 @@ import type { ExportGate } from '../events/export-quota.ts'
 import { cachedExport, cachedTranscript } from './cached-reads.ts'
 import { MAX_INGEST_BYTES, ingestFormat, parseIngest } from './ingest.ts'
 import { IdParams, IngestQuery, ReadErrors, ReadQuery, TranscriptSchema, TranscriptSummarySchema, fileResponses, ingestRequestBody } from './model.ts'
-import { decodeUtf8, mediaType, readBody } from './request-body.ts'
+import { decodeUtf8, mediaType, readBody } from '../../http/request-body.ts'
 import { TRANSCRIPT_SOURCES, replaceTranscript, type SourceChoice } from './service.ts'
 
 // GET /videos/{id}/transcript (+ .srt, .vtt) and PUT /videos/{id}/transcript.

@@ -1,9 +1,7 @@
-import { badRequest, HttpError } from '../../http/errors.ts'
+import { badRequest, HttpError } from './errors.ts'
 
-// Write routes read their bodies themselves (`parse: 'none'`): the admin token is checked before a
-// byte is read, the size limit holds however the body arrives (Content-Length or chunked), and a
+// Write routes read their bodies themselves: credentials are checked before a byte is read, the size limit holds however the body arrives (Content-Length or chunked), and a
 // non-UTF-8 body is a 400 rather than replacement characters stored forever.
-// (Shared by PATCH /videos/{id}; it belongs in src/http/ once more modules need it.)
 
 export const payloadTooLarge = (maxBytes: number) =>
   new HttpError(413, 'payload_too_large', `the request body is larger than ${maxBytes} bytes`)
