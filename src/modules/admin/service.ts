@@ -1,19 +1,13 @@
 import type { Sql } from '../../platform/db.ts'
 import { timestampKey } from '../../http/timestamp-key.ts'
-import { normaliseEmail, type Plan, type Role } from '../auth/service.ts'
+import { normaliseEmail, type Account } from '../auth/service.ts'
 
 // The admin's view of users. The list is newest first over (created_at, id) on users_created_id_idx;
 // the email filter is an equality on users_email_idx.
 
-export interface AdminUser {
-  id: string
-  email: string | null
-  name: string | null
-  avatar_url: string | null
-  role: Role
-  plan: Plan
+/** An account plus what only admins see. */
+export interface AdminUser extends Account {
   oauth_provider: string | null
-  created_at: string
   updated_at: string
 }
 
