@@ -9,7 +9,7 @@ import type { Sql } from '../../platform/db.ts'
 import { timed } from '../../platform/db-metrics.ts'
 import type { Auth } from '../auth/identity.ts'
 import type { ExportGate } from '../events/export-quota.ts'
-import { cachedExport, cachedTranscript } from './cached-reads.ts'
+import { cachedExport, cachedTranscript, type ExportFormat } from './cached-reads.ts'
 import { MAX_INGEST_BYTES, ingestFormat, parseIngest } from './ingest.ts'
 import { IdParams, IngestQuery, ReadErrors, ReadQuery, TranscriptSchema, TranscriptSummarySchema, fileResponses, ingestRequestBody } from './model.ts'
 import { decodeUtf8, mediaType, readBody } from '../../http/request-body.ts'
@@ -27,6 +27,13 @@ function readChoice(rawSource: string | undefined): SourceChoice {
 
 export function transcriptRoutes(deps: { config: Config; sql: Sql; cache: TieredCache; exportGate: ExportGate; auth: Auth }) {
   const { sql } = deps
+  /** Signed-in callers only, charged against the export quota (src/modules/events/export-quota.ts). */
+  const exportHandler = (format: ExportFormat) => (ctx: { params: { id: string }; query: { source?: string }; request: Request; set: { headers: Record<string, unknown> } }) =>
+    deps.exportGate(
+      ctx,
+      () => ({ videoId: parseId(ctx.params.id, 'video id'), format, source: readChoice(ctx.query.source) }),
+      (e) => cachedExport(deps, e.videoId, e.source, format),
+    )
   return new Elysia({ name: 'transcripts' })
     .get(
       '/videos/:id/transcript',
@@ -44,13 +51,7 @@ export function transcriptRoutes(deps: { config: Config; sql: Sql; cache: Tiered
     )
     .get(
       '/videos/:id/transcript.srt',
-      // Signed-in callers only, charged against the export quota (src/modules/events/export-quota.ts).
-      (ctx) =>
-        deps.exportGate(
-          ctx,
-          () => ({ videoId: parseId(ctx.params.id, 'video id'), format: 'srt', source: readChoice(ctx.query.source) }),
-          (e) => cachedExport(deps, e.videoId, e.source, 'srt'),
-        ),
+      exportHandler('srt'),
       {
         params: IdParams,
         query: ReadQuery,
@@ -64,13 +65,7 @@ export function transcriptRoutes(deps: { config: Config; sql: Sql; cache: Tiered
     )
     .get(
       '/videos/:id/transcript.vtt',
-      // Signed-in callers only, charged against the export quota (src/modules/events/export-quota.ts).
-      (ctx) =>
-        deps.exportGate(
-          ctx,
-          () => ({ videoId: parseId(ctx.params.id, 'video id'), format: 'vtt', source: readChoice(ctx.query.source) }),
-          (e) => cachedExport(deps, e.videoId, e.source, 'vtt'),
-        ),
+      exportHandler('vtt'),
       {
         params: IdParams,
         query: ReadQuery,
