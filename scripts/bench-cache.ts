@@ -208,7 +208,7 @@ async function ours(redis: RedisClient, l1MaxBytes: number): Promise<Contender> 
         return p.ready
       })
       last = result.source === 'HIT-L1' || result.source === 'HIT-L2' || result.source === 'MISS' ? result.source : 'OTHER'
-      return result.value.body.byteLength
+      return result.value.bodyLength
     },
     lastSource: () => last,
     inL1: async () => false,

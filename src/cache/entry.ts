@@ -1,7 +1,7 @@
 import { ReadyResponse, type Bytes } from '../http/ready-response.ts'
 
 // What both tiers hold: a ready response plus its freshness window. L2 stores the same thing as
-// one binary value (a small JSON header, then the body and gzip bytes), so an L2 hit is one GET.
+// one binary value (a small JSON header, then the stored bytes: gzip, or the body when not gzipped), so an L2 hit is one GET.
 
 export interface CacheEntry {
   value: ReadyResponse
@@ -20,8 +20,10 @@ interface Header {
   h: Record<string, string>
   f: number
   x: number
+  /** Stored byte count, whether they are gzip, and the identity body's length. */
   b: number
-  g: number
+  z: boolean
+  n: number
 }
 
 export function encodeEntry(entry: CacheEntry): Bytes {
@@ -33,15 +35,15 @@ export function encodeEntry(entry: CacheEntry): Bytes {
     h: { ...v.headers },
     f: entry.freshUntil,
     x: entry.staleUntil,
-    b: v.body.byteLength,
-    g: v.gzip?.byteLength ?? 0,
+    b: v.stored.byteLength,
+    z: v.gzipped,
+    n: v.bodyLength,
   }
   const head = new TextEncoder().encode(JSON.stringify(header))
-  const out = new Uint8Array(4 + head.byteLength + header.b + header.g)
+  const out = new Uint8Array(4 + head.byteLength + header.b)
   new DataView(out.buffer).setUint32(0, head.byteLength)
   out.set(head, 4)
-  out.set(v.body, 4 + head.byteLength)
-  if (v.gzip) out.set(v.gzip, 4 + head.byteLength + header.b)
+  out.set(v.stored, 4 + head.byteLength)
   return out
 }
 
@@ -52,10 +54,9 @@ export function decodeEntry(bytes: Uint8Array): CacheEntry | undefined {
     const headLen = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0)
     const h = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + headLen))) as Header
     const start = 4 + headLen
-    if (bytes.byteLength !== start + h.b + h.g) return undefined
-    const body = bytes.slice(start, start + h.b)
-    const gzip = h.g > 0 ? bytes.slice(start + h.b, start + h.b + h.g) : undefined
-    return { value: ReadyResponse.restore(h.s, h.t, body, gzip, h.e, h.h), freshUntil: h.f, staleUntil: h.x }
+    if (bytes.byteLength !== start + h.b || typeof h.z !== 'boolean' || typeof h.n !== 'number') return undefined
+    const stored = bytes.slice(start)
+    return { value: ReadyResponse.restore(h.s, h.t, stored, h.z, h.n, h.e, h.h), freshUntil: h.f, staleUntil: h.x }
   } catch {
     return undefined
   }

@@ -11,7 +11,7 @@ export interface KeySpace {
 }
 
 export function keySpace(prefix: string): KeySpace {
-  const p = `${prefix}:v1`
+  const p = `${prefix}:v2`
   return {
     entry: (key) => `${p}:c:${key}`,
     lock: (key) => `${p}:lock:${key}`,

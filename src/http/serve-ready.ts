@@ -26,9 +26,8 @@ function buildHeaders(ready: ReadyResponse, policy: CachePolicy, xCache: XCache 
   if (ready.status >= 200 && ready.status < 300) headers.set('etag', ready.etag)
   if (variant === 'not-modified') return headers
   headers.set('content-type', ready.contentType)
-  const body = variant === 'gzip' && ready.gzip ? ready.gzip : ready.body
   if (variant === 'gzip') headers.set('content-encoding', 'gzip')
-  headers.set('content-length', String(body.byteLength))
+  headers.set('content-length', String(variant === 'gzip' ? ready.stored.byteLength : ready.bodyLength))
   return headers
 }
 
@@ -55,8 +54,8 @@ export function serveReady(ready: ReadyResponse, request: Request, policy: Cache
   if (ok && etagMatches(request.headers.get('if-none-match'), ready.etag)) {
     return new Response(null, { status: 304, headers: headersFor(ready, policy, xCache, 'not-modified') })
   }
-  const gzip = ready.gzip !== undefined && !policy.cacheControl.includes('no-transform') && acceptsGzip(request.headers.get('accept-encoding'))
+  const gzip = ready.gzipped && !policy.cacheControl.includes('no-transform') && acceptsGzip(request.headers.get('accept-encoding'))
   const headers = headersFor(ready, policy, xCache, gzip ? 'gzip' : 'identity')
-  const body = gzip && ready.gzip ? ready.gzip : ready.body
-  return new Response(request.method === 'HEAD' ? null : body, { status: ready.status, headers })
+  if (request.method === 'HEAD') return new Response(null, { status: ready.status, headers })
+  return new Response(gzip ? ready.stored : ready.body, { status: ready.status, headers })
 }
