@@ -1,9 +1,12 @@
 import { Elysia } from 'elysia'
 import type { TieredCache } from './cache/tiered-cache.ts'
 import type { Config } from './config.ts'
+import { cachePolicyTable, resolveCachePolicy } from './http/cache-policy.ts'
 import { delivery, resultStatus } from './http/delivery.ts'
 import { HttpError, jsonError } from './http/errors.ts'
-import { requestFinished, requestStarted } from './http/request-metrics.ts'
+import { FastLane, type FastRoute } from './http/fast-lane.ts'
+import { requestEnded, requestStarted } from './http/request-metrics.ts'
+import { requestRecorder } from './http/request-recorder.ts'
 import type { Sql } from './platform/db.ts'
 import { isDatabaseUnavailable } from './platform/db-errors.ts'
 import { errorFields, type Logger } from './platform/log.ts'
@@ -21,7 +24,7 @@ import { favoriteRoutes } from './modules/favorites/index.ts'
 import { healthRoutes } from './modules/health/index.ts'
 import { jobsRoutes } from './modules/jobs/index.ts'
 import { metricsRoutes } from './modules/metrics/index.ts'
-import { searchRoutes } from './modules/search/index.ts'
+import { countSearchQuery, searchRoutes } from './modules/search/index.ts'
 import { transcriptRoutes } from './modules/transcripts/index.ts'
 import { videoRoutes } from './modules/videos/index.ts'
 
@@ -45,9 +48,24 @@ function validationMessage(errors: { path: string; summary?: string; message: st
   return `${where}: ${first.summary ?? first.message}`
 }
 
+/**
+ * Public cached reads whose body is the same for every caller: the fast lane may answer their
+ * fresh L1 hits, with the side effects their handlers have on every answer.
+ */
+const FAST_ROUTES: Record<string, Omit<FastRoute, 'policy'>> = {
+  '/videos': {},
+  '/videos/:id': {},
+  '/videos/:id/transcript': {},
+  '/search': { onHit: countSearchQuery },
+}
+
 export function createApp(deps: AppDeps) {
   const started = new WeakMap<Request, number>()
   const metricsOn = deps.config.ENABLE_METRICS
+  const record = requestRecorder(deps.log, metricsOn)
+  const policies = cachePolicyTable(deps.config)
+  const fastRoutes = new Map(Object.entries(FAST_ROUTES).map(([template, r]) => [template, { ...r, policy: resolveCachePolicy(policies, 'GET', template, 200) }]))
+  const lane = new FastLane(deps.cache, fastRoutes, record)
   // Accounts: one identity resolver for every route that needs the caller (src/modules/auth/identity.ts).
   const auth = new Auth(deps)
   const events = deps.events ?? new EventBatcher(deps.sql, deps.log)
@@ -58,7 +76,7 @@ export function createApp(deps: AppDeps) {
     exportGate: createExportGate({ ...deps, auth, batcher: events }),
     onSearch: createSearchRecorder({ auth, events }),
   }
-  return new Elysia({ precompile: true })
+  const app = new Elysia({ precompile: true })
     .onRequest(({ request }) => {
       started.set(request, performance.now())
       if (metricsOn) requestStarted()
@@ -92,11 +110,10 @@ export function createApp(deps: AppDeps) {
     .onAfterResponse(({ request, route, set, responseValue }) => {
       const ms = performance.now() - (started.get(request) ?? performance.now())
       const template = route || UNMATCHED_ROUTE
-      const status = resultStatus(responseValue, set)
-      if (metricsOn) requestFinished(request.method, template, status, ms / 1000)
-      deps.log.info('request', { method: request.method, route: template, status, ms: Math.round(ms * 100) / 100 })
+      if (metricsOn) requestEnded()
+      record(request.method, template, resultStatus(responseValue, set), ms)
     })
-    .use(delivery(deps.config))
+    .use(delivery(policies, lane))
     .use(docsRoutes())
     .use(healthRoutes(deps))
     .use(jobsRoutes(deps))
@@ -109,6 +126,10 @@ export function createApp(deps: AppDeps) {
     .use(adminRoutes(accounts))
     .use(adminCacheRoutes(accounts))
     .use(metricsOn ? metricsRoutes(deps) : new Elysia({ name: 'metrics-off' }))
+  return {
+    /** The router: every route, hook and schema. */
+    app,
+    /** What Bun.serve calls: the fast lane first, then the router. */
+    fetch: (request: Request): Response | Promise<Response> => lane.serve(request) ?? app.fetch(request),
+  }
 }
-
-export type App = ReturnType<typeof createApp>

@@ -21,11 +21,11 @@ const ADMIN_TOKEN = 'accounts-bootstrap-admin-token'
 let db: TestDatabase
 let redis: RedisClient
 let events: EventBatcher
-let app: ReturnType<typeof createApp>
+let api: ReturnType<typeof createApp>
 let cache: ReturnType<typeof createCache>
 let videoId: string
 
-const request = (path: string, init?: RequestInit) => app.handle(new Request(`http://localhost${path}`, init))
+const request = async (path: string, init?: RequestInit) => api.fetch(new Request(`http://localhost${path}`, init))
 const get = (path: string, headers: Record<string, string> = {}) => request(path, { headers })
 const send = (method: string, path: string, headers: Record<string, string>, body?: unknown) =>
   request(path, { method, headers: { ...headers, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
@@ -37,7 +37,7 @@ beforeAll(async () => {
   cache = createCache(config, redis, quietLog, uniquePrefix())
   await cache.start()
   events = new EventBatcher(db.sql, quietLog)
-  app = createApp({ config, sql: db.sql, redis, cache, log: quietLog, events })
+  api = createApp({ config, sql: db.sql, redis, cache, log: quietLog, events })
   videoId = await videoWithTranscript(db.sql, 'accountsAAA', 30)
 }, 30_000)
 afterAll(async () => {

@@ -180,7 +180,7 @@ describe('ETag and conditional requests', () => {
 })
 
 describe('HEAD', () => {
-  test('works on every GET route: same status and headers, no body', async () => {
+  test('works on every GET route: same status and headers (Content-Length and -Encoding too), no body', async () => {
     for (const r of routes()) {
       const got = await get(r.url, { 'accept-encoding': 'gzip' })
       const auth: Record<string, string> = /\.(srt|vtt)$/.test(r.url) ? { authorization: `Bearer ${TOKEN}` } : {}
@@ -188,6 +188,11 @@ describe('HEAD', () => {
       expect({ url: r.url, status: head.status }).toEqual({ url: r.url, status: got.status })
       expect(head.headers.get('cache-control')).toBe(got.headers.get('cache-control'))
       expect(head.headers.get('content-type')).toBe(got.headers.get('content-type'))
+      expect({ url: r.url, length: head.headers.get('content-length'), encoding: head.headers.get('content-encoding') }).toEqual({
+        url: r.url,
+        length: String((await got.arrayBuffer()).byteLength),
+        encoding: got.headers.get('content-encoding'),
+      })
       expect((await head.arrayBuffer()).byteLength).toBe(0)
     }
   })

@@ -4,6 +4,7 @@ import { CacheResult, type ReadyResponse } from '../http/ready-response.ts'
 import type { Logger } from '../platform/log.ts'
 import type { RedisClient } from '../platform/redis.ts'
 import { startBus, type BusMessage } from './bus.ts'
+import type { CacheRequest } from './cache-request.ts'
 import type { CacheEntry } from './entry.ts'
 import { Generations } from './generations.ts'
 import { keySpace } from './keys.ts'
@@ -24,16 +25,6 @@ export interface CacheOptions {
   distributedLock: boolean
   /** Redis key prefix, so tests and deployments can share one Redis. */
   prefix: string
-}
-
-export interface CacheRequest {
-  /** Resource name for stats and the namespace scope: 'video', 'transcript', 'search', … */
-  type: string
-  /** Identifies the value within its type (id, normalised query, …). */
-  key: string
-  /** Generation scopes the value depends on besides its namespace, e.g. `video:<id>`. */
-  scopes: readonly string[]
-  ttlSeconds: number
 }
 
 const JITTER = 0.1
@@ -105,8 +96,20 @@ export class TieredCache {
     return key
   }
 
+  /**
+   * The fresh, successful L1 value for this request, counted as an L1 hit, or undefined: never
+   * waits, never asks L2 or the loader (those, SWR and cached 404s stay with getOrLoad).
+   */
+  peekL1(req: CacheRequest): ReadyResponse | undefined {
+    if (!this.options.enabled) return undefined
+    const local = this.l1.get(this.fullKey(req))
+    if (!local || local.freshUntil <= Date.now() || local.value.status >= 300) return undefined
+    this.stats.of(req.type).hitsL1++
+    return local.value
+  }
+
   async getOrLoad(req: CacheRequest, loader: () => Promise<ReadyResponse>): Promise<CacheResult> {
-    if (!this.options.enabled) return new CacheResult(await loader(), 'BYPASS')
+    if (!this.options.enabled) return new CacheResult(await loader(), 'BYPASS', req)
     const key = this.fullKey(req)
     const now = Date.now()
     const stats = this.stats.of(req.type)
@@ -114,13 +117,13 @@ export class TieredCache {
     const local = this.l1.get(key)
     if (local && local.freshUntil > now) {
       stats.hitsL1++
-      return new CacheResult(local.value, 'HIT-L1')
+      return new CacheResult(local.value, 'HIT-L1', req)
     }
     const remote = local || !this.l2 ? undefined : await this.readL2(this.l2, key)
     if (remote && remote.freshUntil > now) {
       this.l1.set(key, remote)
       stats.hitsL2++
-      return new CacheResult(remote.value, 'HIT-L2')
+      return new CacheResult(remote.value, 'HIT-L2', req)
     }
     const stale = local ?? remote
     if (stale && stale.staleUntil > now) {
@@ -132,22 +135,22 @@ export class TieredCache {
         })
       }
       stats.staleServed++
-      return new CacheResult(stale.value, 'STALE')
+      return new CacheResult(stale.value, 'STALE', req)
     }
     const pending = this.inflight.get(key)
     if (pending) {
       stats.coalesced++
-      return new CacheResult((await pending).value, 'MISS')
+      return new CacheResult((await pending).value, 'MISS', req)
     }
     // While our L2 read was in flight another caller's load may have finished and left: its value
     // is in L1 now, and loading again would be a second loader call for the same key.
     const loaded = remote !== undefined || local !== undefined ? undefined : this.l1.get(key)
     if (loaded && loaded.freshUntil > Date.now()) {
       stats.coalesced++
-      return new CacheResult(loaded.value, 'MISS')
+      return new CacheResult(loaded.value, 'MISS', req)
     }
     stats.misses++
-    return new CacheResult((await this.load(key, req, loader)).value, 'MISS')
+    return new CacheResult((await this.load(key, req, loader)).value, 'MISS', req)
   }
 
   /** One L2 read per key at a time: a burst of callers for a key missing from L1 shares one GET. */
@@ -201,6 +204,12 @@ export class TieredCache {
     const token = randomUUID()
     if (await l2.tryLock(key, token, LOCK_TTL_MS)) {
       try {
+        // The previous holder may have stored the value and let go between our L2 read and the lock.
+        const stored = await l2.get(key)
+        if (stored && stored.freshUntil > Date.now()) {
+          this.l1.set(key, stored)
+          return stored
+        }
         return await this.loadAndStore(key, req, loader)
       } finally {
         void l2.unlock(key, token)

@@ -13,6 +13,8 @@ import { DEMO_SEED, hasVideos, seedDatabase } from '../seed/index.ts'
 import { parseOptions } from './usage.ts'
 
 const SHUTDOWN_GRACE_MS = 10_000
+/** Keep-alive connections idle this long are closed (Elysia's own default). */
+const IDLE_TIMEOUT_SECONDS = 30
 
 /** Resolves on the first SIGTERM or SIGINT. */
 function shutdownSignal(): Promise<string> {
@@ -39,10 +41,10 @@ export async function serveCommand(args: string[], config: Config, log: Logger):
     }
     cache = createCache(config, redis, log)
     await cache.start()
-    const app = createApp({ config, sql: db.sql, redis, cache, log, events })
-    app.listen({ port: config.PORT, hostname: config.HOST })
-    const server = app.server
-    if (!server) throw new Error('server did not start')
+    const { app, fetch } = createApp({ config, sql: db.sql, redis, cache, log, events })
+    const server = Bun.serve({ port: config.PORT, hostname: config.HOST, idleTimeout: IDLE_TIMEOUT_SECONDS, fetch })
+    // Handlers read the server from their context (the client address of a sign-in).
+    app.server = server
     log.info('listening', { url: `http://${config.HOST}:${server.port}`, swagger: `http://${config.HOST}:${server.port}/swagger` })
 
     log.info('shutting down', { signal: await signal })

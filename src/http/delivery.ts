@@ -1,7 +1,7 @@
 import { Elysia, ElysiaCustomStatusResponse } from 'elysia'
-import type { Config } from '../config.ts'
 import { acceptsGzip } from './accept-encoding.ts'
-import { cachePolicyTable, resolveCachePolicy, type CachePolicy } from './cache-policy.ts'
+import { resolveCachePolicy, type CachePolicy } from './cache-policy.ts'
+import type { FastLane } from './fast-lane.ts'
 import { CacheResult, GZIP_MIN_BYTES, isCompressible, ReadyResponse } from './ready-response.ts'
 import { serveReady } from './serve-ready.ts'
 
@@ -33,7 +33,10 @@ function contentHeaders(set: { headers: Record<string, unknown> }): Record<strin
   return out
 }
 
-/** Responses built elsewhere (plugins, raw Response): add the policy, compress when worthwhile. */
+/**
+ * Responses built elsewhere (plugins, raw Response): add the policy, compress when worthwhile.
+ * HEAD included: Elysia takes a HEAD's Content-Length from the GET body it gets here, then drops it.
+ */
 async function finishRaw(res: Response, request: Request, policy: CachePolicy): Promise<Response> {
   const headers = new Headers(res.headers)
   if (!headers.has('cache-control')) headers.set('cache-control', res.status >= 400 ? 'no-store' : policy.cacheControl)
@@ -43,7 +46,6 @@ async function finishRaw(res: Response, request: Request, policy: CachePolicy): 
   const eligible =
     compressible &&
     res.body !== null &&
-    request.method !== 'HEAD' &&
     !headers.has('content-encoding') &&
     !(headers.get('cache-control') ?? '').includes('no-transform') &&
     acceptsGzip(request.headers.get('accept-encoding'))
@@ -61,8 +63,8 @@ async function finishRaw(res: Response, request: Request, policy: CachePolicy): 
   return new Response(body, { status: res.status, headers })
 }
 
-export function delivery(config: Config) {
-  const table = cachePolicyTable(config)
+/** `lane` learns from every cache result served here which URLs it may answer itself. */
+export function delivery(table: ReadonlyMap<string, CachePolicy>, lane: FastLane) {
   return new Elysia({ name: 'delivery' }).mapResponse({ as: 'global' }, ({ responseValue, request, route, set }) => {
     let value: unknown = responseValue
     let status = statusOf(set)
@@ -70,7 +72,10 @@ export function delivery(config: Config) {
       status = value.code
       value = value.response
     }
-    if (value instanceof CacheResult) return serveReady(value.value, request, resolveCachePolicy(table, request.method, route, value.value.status), value.source)
+    if (value instanceof CacheResult) {
+      lane.learn(request, route, value)
+      return serveReady(value.value, request, resolveCachePolicy(table, request.method, route, value.value.status), value.source)
+    }
     if (value instanceof ReadyResponse) return serveReady(value, request, resolveCachePolicy(table, request.method, route, value.status))
     const policy = resolveCachePolicy(table, request.method, route, status)
     if (value instanceof Response) return finishRaw(value, request, policy)

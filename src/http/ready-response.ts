@@ -1,3 +1,5 @@
+import type { CacheRequest } from '../cache/cache-request.ts'
+
 // A response prepared once and served many times: status, content type, body bytes, gzip bytes and
 // an ETag, all computed up front. Handlers of cacheable GETs produce one; the cache stores exactly
 // this, so a hit is served with no JSON, no hashing and no compression.
@@ -71,11 +73,12 @@ export class ReadyResponse {
 /** Where a served response came from; sent as the X-Cache header. */
 export type XCache = 'HIT-L1' | 'HIT-L2' | 'MISS' | 'STALE' | 'BYPASS'
 
-/** A ready response and the cache tier that produced it. */
+/** A ready response, the cache tier that produced it, and what was asked of the cache. */
 export class CacheResult {
   constructor(
     readonly value: ReadyResponse,
     readonly source: XCache,
+    readonly request: CacheRequest,
   ) {}
 }
 

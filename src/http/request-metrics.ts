@@ -1,5 +1,5 @@
 import type { Counter, Histogram } from 'prom-client'
-import { httpRequestDuration, httpRequestsInFlight, httpRequestsTotal } from '../platform/metrics.ts'
+import { httpRequestDuration, httpRequestsTotal, requestsInFlight } from '../platform/metrics.ts'
 
 // Per-request metrics at a cost of a Map lookup: the labelled children are built once per
 // (method, route, status) and reused. Every label is bounded: route is a template or one
@@ -14,12 +14,16 @@ interface Children {
 
 const children = new Map<string, Children>()
 
+/** In flight from the router's first hook to its last; fast-lane hits finish within one call. */
 export function requestStarted(): void {
-  httpRequestsInFlight.inc()
+  requestsInFlight.count++
+}
+
+export function requestEnded(): void {
+  requestsInFlight.count--
 }
 
 export function requestFinished(rawMethod: string, route: string, status: number, seconds: number): void {
-  httpRequestsInFlight.dec()
   const method = METHODS.has(rawMethod) ? rawMethod : 'OTHER'
   const key = `${method} ${route} ${status}`
   let c = children.get(key)

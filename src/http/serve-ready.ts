@@ -3,7 +3,7 @@ import type { CachePolicy } from './cache-policy.ts'
 import { isCompressible, type ReadyResponse, type XCache } from './ready-response.ts'
 
 // Turns a ReadyResponse into the HTTP response for one request: conditional 304, gzip or identity,
-// HEAD without a body. The bytes were prepared beforehand, and so are the header sets: each
+// HEAD without a body (when asked to). The bytes were prepared beforehand, and so are the header sets: each
 // variant (policy × X-Cache × encoding × 200/304) is built once per ready response and reused,
 // which on a cache hit saves a handful of native header calls per request.
 
@@ -49,13 +49,17 @@ function headersFor(ready: ReadyResponse, policy: CachePolicy, xCache: XCache | 
   return headers
 }
 
-export function serveReady(ready: ReadyResponse, request: Request, policy: CachePolicy, xCache?: XCache): Response {
+/**
+ * `omitBody` is for HEAD answered directly. The router (Elysia) answers HEAD itself by running the
+ * GET route, taking Content-Length from the body it got and dropping it: it must get the body.
+ */
+export function serveReady(ready: ReadyResponse, request: Request, policy: CachePolicy, xCache?: XCache, omitBody = false): Response {
   const ok = ready.status >= 200 && ready.status < 300
   if (ok && etagMatches(request.headers.get('if-none-match'), ready.etag)) {
     return new Response(null, { status: 304, headers: headersFor(ready, policy, xCache, 'not-modified') })
   }
   const gzip = ready.gzipped && !policy.cacheControl.includes('no-transform') && acceptsGzip(request.headers.get('accept-encoding'))
   const headers = headersFor(ready, policy, xCache, gzip ? 'gzip' : 'identity')
-  if (request.method === 'HEAD') return new Response(null, { status: ready.status, headers })
+  if (omitBody) return new Response(null, { status: ready.status, headers })
   return new Response(gzip ? ready.stored : ready.body, { status: ready.status, headers })
 }

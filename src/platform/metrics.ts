@@ -24,10 +24,16 @@ export const httpRequestsTotal = new Counter({
   registers: [registry],
 })
 
+/** Requests between the router's first and last hook; a plain number, read when scraped. */
+export const requestsInFlight = { count: 0 }
+
 export const httpRequestsInFlight = new Gauge({
   name: 'http_requests_in_flight',
   help: 'HTTP requests being served',
   registers: [registry],
+  collect() {
+    this.set(requestsInFlight.count)
+  },
 })
 
 export const dbQueryDuration = new Histogram({

@@ -9,10 +9,13 @@ import { MAX_QUERY_CHARS, SEARCH_LIMIT_DEFAULT, SEARCH_LIMIT_MAX, SearchQuery, S
 import { parseSearchQuery } from './params.ts'
 import { cachedSearch } from './cached-reads.ts'
 
+/** Every answered search counts, whether the router or the fast lane (src/app.ts) answered it. */
+export const countSearchQuery = () => searchQueriesTotal.inc()
+
 export function searchRoutes(deps: { sql: Sql; cache: TieredCache; config: Config; onSearch?: (request: Request, q: string) => void }) {
   return new Elysia({ name: 'search' }).get('/search', async ({ query, request }) => {
     const params = parseSearchQuery(query)
-    searchQueriesTotal.inc()
+    countSearchQuery()
     const result = await cachedSearch(deps, params)
     // Usage of signed-in callers, recorded in the background; the answer stays public (src/modules/events/search-usage.ts).
     deps.onSearch?.(request, params.q)
