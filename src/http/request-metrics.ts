@@ -1,15 +1,15 @@
-import type { Counter, Histogram } from 'prom-client'
-import { httpRequestDuration, httpRequestsTotal, requestsInFlight } from '../platform/metrics.ts'
+import type { HistogramChild } from '../platform/fast-histogram.ts'
+import { httpRequestDuration, pendingRequestCounts, requestsInFlight, type PendingCount } from '../platform/metrics.ts'
 
-// Per-request metrics at a cost of a Map lookup: the labelled children are built once per
-// (method, route, status) and reused. Every label is bounded: route is a template or one
+// Per-request metrics at a cost of a Map lookup: the labelled children and counts are made once
+// per (method, route, status) and reused. Every label is bounded: route is a template or one
 // "unmatched" value, methods outside the standard set collapse to OTHER.
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])
 
 interface Children {
-  duration: ReturnType<Histogram<'method' | 'route' | 'status_class'>['labels']>
-  total: ReturnType<Counter<'method' | 'route' | 'status'>['labels']>
+  duration: HistogramChild
+  total: PendingCount
 }
 
 const children = new Map<string, Children>()
@@ -30,11 +30,12 @@ export function requestFinished(rawMethod: string, route: string, status: number
   if (!c) {
     const statusText = String(status)
     c = {
-      duration: httpRequestDuration.labels(method, route, `${statusText[0]}xx`),
-      total: httpRequestsTotal.labels(method, route, statusText),
+      duration: httpRequestDuration.child({ method, route, status_class: `${statusText[0]}xx` }),
+      total: { labels: { method, route, status: statusText }, n: 0 },
     }
+    pendingRequestCounts.set(key, c.total)
     children.set(key, c)
   }
   c.duration.observe(seconds)
-  c.total.inc()
+  c.total.n++
 }

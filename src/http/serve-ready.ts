@@ -32,19 +32,25 @@ function buildHeaders(ready: ReadyResponse, policy: CachePolicy, xCache: XCache 
 }
 
 /** Prepared header sets per ready response; they die with it (a cache eviction frees them too). */
-const prepared = new WeakMap<ReadyResponse, Map<string, Headers>>()
+const prepared = new WeakMap<ReadyResponse, Map<CachePolicy, Map<string, Headers>>>()
 
 function headersFor(ready: ReadyResponse, policy: CachePolicy, xCache: XCache | undefined, variant: Variant): Headers {
-  let byKey = prepared.get(ready)
-  if (!byKey) {
-    byKey = new Map()
-    prepared.set(ready, byKey)
+  let byPolicy = prepared.get(ready)
+  if (!byPolicy) {
+    byPolicy = new Map()
+    prepared.set(ready, byPolicy)
   }
-  const key = `${variant}|${xCache ?? ''}|${policy.cacheControl}|${policy.vary.join(',')}`
-  let headers = byKey.get(key)
+  // Policies are the route table's own objects: one identity per route, no string key to build.
+  let byVariant = byPolicy.get(policy)
+  if (!byVariant) {
+    byVariant = new Map()
+    byPolicy.set(policy, byVariant)
+  }
+  const key = xCache === undefined ? variant : variant + xCache
+  let headers = byVariant.get(key)
   if (!headers) {
     headers = buildHeaders(ready, policy, xCache, variant)
-    byKey.set(key, headers)
+    byVariant.set(key, headers)
   }
   return headers
 }

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import { APP_VERSION } from '../version.ts'
+import { FastHistogram } from './fast-histogram.ts'
 
 // Every Prometheus metric of the process, on one registry. Labels are bounded by construction:
 // routes are templates (unknown paths collapse to one value), operations are fixed names in code.
@@ -9,19 +10,32 @@ collectDefaultMetrics({ register: registry })
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
-export const httpRequestDuration = new Histogram({
-  name: 'http_request_duration_seconds',
-  help: 'HTTP request latency by route template',
-  labelNames: ['method', 'route', 'status_class'] as const,
-  buckets: LATENCY_BUCKETS,
-  registers: [registry],
-})
+/** http_request_duration_seconds{method,route,status_class}: observed on every request (src/http/request-metrics.ts). */
+export const httpRequestDuration = new FastHistogram('http_request_duration_seconds', 'HTTP request latency by route template', LATENCY_BUCKETS)
+registry.registerMetric(httpRequestDuration.asMetric())
+
+/**
+ * Requests answered, per (method, route, status): a plain addition per request, added to
+ * http_requests_total when scraped (prom-client's inc() hashes the label set on every call).
+ */
+export interface PendingCount {
+  labels: { method: string; route: string; status: string }
+  n: number
+}
+export const pendingRequestCounts = new Map<string, PendingCount>()
 
 export const httpRequestsTotal = new Counter({
   name: 'http_requests_total',
   help: 'HTTP requests by route template and status',
   labelNames: ['method', 'route', 'status'] as const,
   registers: [registry],
+  collect() {
+    for (const pending of pendingRequestCounts.values()) {
+      if (pending.n === 0) continue
+      this.inc(pending.labels, pending.n)
+      pending.n = 0
+    }
+  },
 })
 
 /** Requests between the router's first and last hook; a plain number, read when scraped. */
