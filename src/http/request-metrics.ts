@@ -5,7 +5,7 @@ import { httpRequestDuration, pendingRequestCounts, requestsInFlight, type Pendi
 // per (method, route, status) and reused. Every label is bounded: route is a template or one
 // "unmatched" value, methods outside the standard set collapse to OTHER.
 
-const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])
+export const STANDARD_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])
 
 interface Children {
   duration: HistogramChild
@@ -24,7 +24,7 @@ export function requestEnded(): void {
 }
 
 export function requestFinished(rawMethod: string, route: string, status: number, seconds: number): void {
-  const method = METHODS.has(rawMethod) ? rawMethod : 'OTHER'
+  const method = STANDARD_METHODS.has(rawMethod) ? rawMethod : 'OTHER'
   const key = `${method} ${route} ${status}`
   let c = children.get(key)
   if (!c) {
