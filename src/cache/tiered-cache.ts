@@ -29,6 +29,12 @@ export interface CacheOptions {
 
 const JITTER = 0.1
 const REFRESH_BACKOFF_MS = 2000
+/**
+ * Background refreshes running at once. Entries cached together expire together: without a bound,
+ * a burst of expiries would fill the database pool with refreshes ahead of requests that have
+ * nothing to serve. Past it an entry stays stale, and a later request refreshes it.
+ */
+const MAX_BACKGROUND_REFRESHES = 4
 const LOCK_TTL_MS = 5000
 const LOCK_WAIT_MS = 2000
 const LOCK_POLL_MS = 20
@@ -42,6 +48,7 @@ export class TieredCache {
   private readonly generations = new Generations()
   private readonly inflight = new Map<string, Promise<CacheEntry>>()
   private readonly l2Reads = new Map<string, Promise<CacheEntry | undefined>>()
+  private backgroundRefreshes = 0
   private readonly origin = randomUUID()
   private readonly keys
   private stopBus: (() => Promise<void>) | undefined
@@ -128,11 +135,14 @@ export class TieredCache {
     const stale = local ?? remote
     if (stale && stale.staleUntil > now) {
       // Stale-while-revalidate: answer at once, refresh in the background (one refresh per key).
-      if (!this.inflight.has(key) && (stale.retryAt ?? 0) <= now) {
-        this.load(key, req, loader).catch(() => {
-          // Fail-safe: keep serving the stale copy, but do not hammer a failing database.
-          this.l1.set(key, { ...stale, retryAt: Date.now() + REFRESH_BACKOFF_MS })
-        })
+      if (!this.inflight.has(key) && (stale.retryAt ?? 0) <= now && this.backgroundRefreshes < MAX_BACKGROUND_REFRESHES) {
+        this.backgroundRefreshes++
+        this.load(key, req, loader)
+          .catch(() => {
+            // Fail-safe: keep serving the stale copy, but do not hammer a failing database.
+            this.l1.set(key, { ...stale, retryAt: Date.now() + REFRESH_BACKOFF_MS })
+          })
+          .finally(() => this.backgroundRefreshes--)
       }
       stats.staleServed++
       return new CacheResult(stale.value, 'STALE', req)

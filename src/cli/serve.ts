@@ -2,10 +2,11 @@ import { createApp } from '../app.ts'
 import { createCache } from '../cache/create.ts'
 import type { TieredCache } from '../cache/tiered-cache.ts'
 import type { Config } from '../config.ts'
+import { jsonError } from '../http/errors.ts'
 import { EventBatcher } from '../modules/events/batcher.ts'
 import { openDatabase } from '../platform/database.ts'
 import { configureQueryMetrics } from '../platform/db-metrics.ts'
-import type { Logger } from '../platform/log.ts'
+import { errorFields, type Logger } from '../platform/log.ts'
 import { migrate } from '../platform/migrate.ts'
 import { MIGRATION_FILES } from '../platform/migration-files.ts'
 import { closeRedis, createRedis } from '../platform/redis.ts'
@@ -42,7 +43,19 @@ export async function serveCommand(args: string[], config: Config, log: Logger):
     cache = createCache(config, redis, log)
     await cache.start()
     const { app, fetch } = createApp({ config, sql: db.sql, redis, cache, log, events })
-    const server = Bun.serve({ port: config.PORT, hostname: config.HOST, idleTimeout: IDLE_TIMEOUT_SECONDS, fetch })
+    const server = Bun.serve({
+      port: config.PORT,
+      hostname: config.HOST,
+      idleTimeout: IDLE_TIMEOUT_SECONDS,
+      // Never Bun's development error page (it shows the stack): the router answers its own errors,
+      // and anything thrown before it is a plain JSON 500.
+      development: false,
+      fetch,
+      error(err) {
+        log.error('unhandled error', errorFields(err))
+        return jsonError(500, 'internal_error', 'internal server error')
+      },
+    })
     // Handlers read the server from their context (the client address of a sign-in).
     app.server = server
     log.info('listening', { url: `http://${config.HOST}:${server.port}`, swagger: `http://${config.HOST}:${server.port}/swagger` })

@@ -65,7 +65,7 @@ async function finishRaw(res: Response, request: Request, policy: CachePolicy): 
 
 /** `lane` learns from every cache result served here which URLs it may answer itself. */
 export function delivery(table: ReadonlyMap<string, CachePolicy>, lane: FastLane) {
-  return new Elysia({ name: 'delivery' }).mapResponse({ as: 'global' }, ({ responseValue, request, route, set }) => {
+  return new Elysia({ name: 'delivery' }).mapResponse({ as: 'global' }, ({ responseValue, request, route, path, set }) => {
     let value: unknown = responseValue
     let status = statusOf(set)
     if (value instanceof ElysiaCustomStatusResponse) {
@@ -73,7 +73,7 @@ export function delivery(table: ReadonlyMap<string, CachePolicy>, lane: FastLane
       value = value.response
     }
     if (value instanceof CacheResult) {
-      lane.learn(request, route, value)
+      lane.learn(request, route, path, value)
       return serveReady(value.value, request, resolveCachePolicy(table, request.method, route, value.value.status), value.source)
     }
     if (value instanceof ReadyResponse) return serveReady(value, request, resolveCachePolicy(table, request.method, route, value.status))

@@ -43,11 +43,19 @@ export class FastLane {
     private readonly record: RequestRecorder,
   ) {}
 
-  /** The router served a cache result for this request: remember what its URL asks of the cache. */
-  learn(request: Request, template: string | undefined, result: CacheResult): void {
+  /**
+   * The router served a cache result for this request, routing it by `path`: remember what its URL
+   * asks of the cache. Only when the router read the same path from the URL as the lane does (with
+   * an odd Host header the two could differ, and the lane must never answer for another path).
+   */
+  learn(request: Request, template: string | undefined, path: string, result: CacheResult): void {
     if (request.method !== 'GET' || template === undefined || result.source === 'BYPASS') return
     const route = this.routes.get(template)
-    if (route) this.learned.set(targetOf(request.url), { request: result.request, template, route })
+    if (!route) return
+    const target = targetOf(request.url)
+    const query = target.indexOf('?')
+    if ((query === -1 ? target : target.slice(0, query)) !== path) return
+    this.learned.set(target, { request: result.request, template, route })
   }
 
   /** The response for a fresh L1 hit of a learned URL, or undefined: then the router answers. */

@@ -3,9 +3,9 @@ import type { CachePolicy } from './cache-policy.ts'
 import { isCompressible, type ReadyResponse, type XCache } from './ready-response.ts'
 
 // Turns a ReadyResponse into the HTTP response for one request: conditional 304, gzip or identity,
-// HEAD without a body (when asked to). The bytes were prepared beforehand, and so are the header sets: each
-// variant (policy × X-Cache × encoding × 200/304) is built once per ready response and reused,
-// which on a cache hit saves a handful of native header calls per request.
+// HEAD without a body (when asked to). The bytes were prepared beforehand, and so are the header
+// sets: each variant (policy × X-Cache × encoding × 200/304) is built once per ready response and
+// reused, which on a cache hit saves a handful of native header calls per request.
 
 /** If-None-Match with weak comparison (RFC 9110 §13.1.2): `*`, or any listed tag equal ignoring W/. */
 export function etagMatches(ifNoneMatch: string | null, etag: string): boolean {

@@ -114,6 +114,47 @@ describe('freshness', () => {
     }
   })
 
+  test('a burst of expiries refreshes at most 4 entries at a time; the others stay stale until a later request', async () => {
+    const { cache, close } = await testCache(cacheOptions({ graceSeconds: 60 }))
+    try {
+      let running = 0
+      let most = 0
+      let refreshing = false
+      let release!: () => void
+      const gate = new Promise<void>((r) => (release = r))
+      const loader = (id: string) => async () => {
+        running++
+        most = Math.max(most, running)
+        if (refreshing) await gate
+        running--
+        return video(id, refreshing ? 'new' : 'old')
+      }
+      const ids = Array.from({ length: 20 }, (_, i) => `burst${i}`)
+      for (const id of ids) await cache.getOrLoad(req(id, [], 0.05), loader(id))
+      await Bun.sleep(80) // every entry past its 50 ms TTL
+      refreshing = true
+      most = 0
+      const first = await Promise.all(ids.map((id) => cache.getOrLoad(req(id, [], 0.05), loader(id))))
+      expect(first.every((r) => r.source === 'STALE' && text(r.value).includes('"old"'))).toBe(true)
+      expect(running).toBe(4)
+      release()
+      await Bun.sleep(20)
+      // The rest refresh on later requests that find them stale, never more than 4 at once.
+      const sources: string[][] = []
+      for (let round = 0; round < 20 && !sources.at(-1)?.every((s) => s === 'HIT-L1'); round++) {
+        sources.push((await Promise.all(ids.map((id) => cache.getOrLoad(req(id, [], 60), loader(id))))).map((r) => r.source))
+        await Bun.sleep(5)
+      }
+      expect(sources[0]?.filter((s) => s === 'HIT-L1').length).toBe(4)
+      expect(sources.at(-1)?.every((s) => s === 'HIT-L1')).toBe(true)
+      expect(most).toBe(4)
+      const last = await Promise.all(ids.map((id) => cache.getOrLoad(req(id, [], 60), loader(id))))
+      expect(last.every((r) => text(r.value).includes('"new"'))).toBe(true)
+    } finally {
+      await close()
+    }
+  })
+
   test('fail-safe: a failing loader serves the stale value within grace, then fails after it', async () => {
     const { cache, close } = await testCache(cacheOptions({ graceSeconds: 0.3 }))
     try {

@@ -22,6 +22,7 @@ export function testApp(sql: Sql, options: { redis?: RedisClient; env?: Record<s
   return {
     app,
     cache,
+    fetch,
     /** Through the fast lane and then the router, as Bun.serve calls them. */
     request: async (path: string, init?: RequestInit) => fetch(new Request(`http://localhost${path}`, init)),
   }
