@@ -5,6 +5,8 @@
 
 export class Generations {
   private readonly local = new Map<string, number>()
+  /** Moves whenever any generation does: a key built at one epoch is current while it stays. */
+  epoch = 0
 
   get(scope: string): number {
     return this.local.get(scope) ?? 0
@@ -14,7 +16,10 @@ export class Generations {
   apply(updates: Record<string, number | string>): void {
     for (const [scope, raw] of Object.entries(updates)) {
       const gen = Number(raw)
-      if (Number.isFinite(gen) && gen > this.get(scope)) this.local.set(scope, gen)
+      if (Number.isFinite(gen) && gen > this.get(scope)) {
+        this.local.set(scope, gen)
+        this.epoch++
+      }
     }
   }
 
@@ -24,6 +29,7 @@ export class Generations {
     for (const s of scopes) {
       const gen = this.get(s) + 1
       this.local.set(s, gen)
+      this.epoch++
       out[s] = gen
     }
     return out

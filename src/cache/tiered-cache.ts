@@ -41,6 +41,15 @@ const LOCK_POLL_MS = 20
 
 export const namespaceScope = (type: string) => `ns:${type}`
 
+/**
+ * A caller's copy of a request's storage key and the generation epoch it was built at: while no
+ * generation moves it is still the key, with no string to build (and hash) again.
+ */
+export interface KeyMemo {
+  key: string
+  epoch: number
+}
+
 export class TieredCache {
   readonly stats = new CacheStats()
   private readonly l1: LRUCache<string, CacheEntry>
@@ -105,11 +114,19 @@ export class TieredCache {
 
   /**
    * The fresh, successful L1 value for this request, counted as an L1 hit, or undefined: never
-   * waits, never asks L2 or the loader (those, SWR and cached 404s stay with getOrLoad).
+   * waits, never asks L2 or the loader (those, SWR and cached 404s stay with getOrLoad). `memo`
+   * keeps the request's storage key between calls.
    */
-  peekL1(req: CacheRequest): ReadyResponse | undefined {
+  peekL1(req: CacheRequest, memo?: KeyMemo): ReadyResponse | undefined {
     if (!this.options.enabled) return undefined
-    const local = this.l1.get(this.fullKey(req))
+    let key: string
+    if (memo !== undefined && memo.epoch === this.generations.epoch) {
+      key = memo.key
+    } else {
+      key = this.fullKey(req)
+      if (memo !== undefined) [memo.key, memo.epoch] = [key, this.generations.epoch]
+    }
+    const local = this.l1.get(key)
     if (!local || local.freshUntil <= Date.now() || local.value.status >= 300) return undefined
     this.stats.of(req.type).hitsL1++
     return local.value

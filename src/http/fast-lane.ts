@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache'
 import type { CacheRequest } from '../cache/cache-request.ts'
-import type { TieredCache } from '../cache/tiered-cache.ts'
+import type { KeyMemo, TieredCache } from '../cache/tiered-cache.ts'
 import type { CachePolicy } from './cache-policy.ts'
 import type { CacheResult } from './ready-response.ts'
 import type { RequestRecorder } from './request-recorder.ts'
@@ -23,6 +23,7 @@ interface Learned {
   request: CacheRequest
   template: string
   route: FastRoute
+  storageKey: KeyMemo
 }
 
 /** URLs remembered, least recently used dropped first: ~200 bytes each. */
@@ -55,7 +56,7 @@ export class FastLane {
     const target = targetOf(request.url)
     const query = target.indexOf('?')
     if ((query === -1 ? target : target.slice(0, query)) !== path) return
-    this.learned.set(target, { request: result.request, template, route })
+    this.learned.set(target, { request: result.request, template, route, storageKey: { key: '', epoch: -1 } })
   }
 
   /** The response for a fresh L1 hit of a learned URL, or undefined: then the router answers. */
@@ -68,7 +69,7 @@ export class FastLane {
     const headers = request.headers
     if (headers.has('authorization') || headers.has('x-api-key') || headers.has('cookie')) return undefined
     const started = performance.now()
-    const ready = this.cache.peekL1(known.request)
+    const ready = this.cache.peekL1(known.request, known.storageKey)
     if (!ready) return undefined
     known.route.onHit?.()
     const response = serveReady(ready, request, known.route.policy, 'HIT-L1', method === 'HEAD')

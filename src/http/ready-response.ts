@@ -1,3 +1,4 @@
+import type { CachePolicy } from './cache-policy.ts'
 import type { CacheRequest } from '../cache/cache-request.ts'
 
 // A response prepared once and served many times: status, content type, body bytes, gzip bytes and
@@ -16,6 +17,14 @@ export const JSON_TYPE = 'application/json'
 
 /** Bytes backed by a plain ArrayBuffer (what Response, gzip and Redis accept). */
 export type Bytes = Uint8Array<ArrayBuffer>
+
+/** The prepared headers of one route's L1 hits, per variant. */
+export interface HitHeaders {
+  policy: CachePolicy
+  gzip?: Headers
+  identity?: Headers
+  'not-modified'?: Headers
+}
 
 export class ReadyResponse {
   private constructor(
@@ -53,6 +62,12 @@ export class ReadyResponse {
   static text(text: string, contentType: string, headers: Record<string, string> = {}): ReadyResponse {
     return ReadyResponse.fromBytes(200, contentType, new TextEncoder().encode(text), headers)
   }
+
+  /**
+   * Header sets of this response's L1 hits (src/http/serve-ready.ts): a field rather than a map
+   * beside it, so they live and die with the response, and cost the garbage collector one object.
+   */
+  hitHeaders: HitHeaders | undefined
 
   /** Present only when the body is ≥ 1 KiB and gzip actually made it smaller. */
   get gzip(): Bytes | undefined {
