@@ -1,18 +1,34 @@
 import type { HistogramChild } from '../platform/fast-histogram.ts'
 import { httpRequestDuration, pendingRequestCounts, requestsInFlight, type PendingCount } from '../platform/metrics.ts'
 
-// Per-request metrics at a cost of a Map lookup: the labelled children and counts are made once
-// per (method, route, status) and reused. Every label is bounded: route is a template or one
+// Per-request metrics at the cost of a few additions: the labelled series of each (method, route,
+// status) are made once and reused. Every label is bounded: route is a template or one
 // "unmatched" value, methods outside the standard set collapse to OTHER.
 
 export const STANDARD_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])
 
-interface Children {
+/** The series one kind of request counts in. */
+export interface RequestSeries {
   duration: HistogramChild
   total: PendingCount
 }
 
-const children = new Map<string, Children>()
+/** Made once per (method, route, status); callers keep it rather than asking again. */
+export function requestSeries(rawMethod: string, route: string, status: number): RequestSeries {
+  const method = STANDARD_METHODS.has(rawMethod) ? rawMethod : 'OTHER'
+  const key = `${method} ${route} ${status}`
+  let total = pendingRequestCounts.get(key)
+  if (!total) {
+    total = { labels: { method, route, status: String(status) }, n: 0 }
+    pendingRequestCounts.set(key, total)
+  }
+  return { duration: httpRequestDuration.child({ method, route, status_class: `${String(status)[0]}xx` }), total }
+}
+
+export function requestFinished(series: RequestSeries, seconds: number): void {
+  series.duration.observe(seconds)
+  series.total.n++
+}
 
 /** In flight from the router's first hook to its last; fast-lane hits finish within one call. */
 export function requestStarted(): void {
@@ -21,21 +37,4 @@ export function requestStarted(): void {
 
 export function requestEnded(): void {
   requestsInFlight.count--
-}
-
-export function requestFinished(rawMethod: string, route: string, status: number, seconds: number): void {
-  const method = STANDARD_METHODS.has(rawMethod) ? rawMethod : 'OTHER'
-  const key = `${method} ${route} ${status}`
-  let c = children.get(key)
-  if (!c) {
-    const statusText = String(status)
-    c = {
-      duration: httpRequestDuration.child({ method, route, status_class: `${statusText[0]}xx` }),
-      total: { labels: { method, route, status: statusText }, n: 0 },
-    }
-    pendingRequestCounts.set(key, c.total)
-    children.set(key, c)
-  }
-  c.duration.observe(seconds)
-  c.total.n++
 }

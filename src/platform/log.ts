@@ -58,9 +58,22 @@ function isoNow(): string {
   return iso
 }
 
+/** `","level":…,"msg":…` per level and message (messages are constants in code: a bounded set). */
+const levelAndMsg = new Map<LogLevel, Map<string, string>>()
+function levelAndMsgJson(lvl: LogLevel, msg: string): string {
+  let byMsg = levelAndMsg.get(lvl)
+  if (!byMsg) levelAndMsg.set(lvl, (byMsg = new Map()))
+  let json = byMsg.get(msg)
+  if (json === undefined) {
+    json = `","level":"${lvl}","msg":${JSON.stringify(msg)}`
+    if (byMsg.size < 1000) byMsg.set(msg, json)
+  }
+  return json
+}
+
 /** `{"time":…,"level":…,"msg":…, ...fields}` without copying the fields into a new object first. */
 function formatLine(lvl: LogLevel, msg: string, fields: LogFields | SerialisedFields | undefined): string {
-  const head = `{"time":"${isoNow()}","level":"${lvl}","msg":${JSON.stringify(msg)}`
+  const head = `{"time":"${isoNow()}${levelAndMsgJson(lvl, msg)}`
   if (fields instanceof SerialisedFields) return `${head},${fields.members}}\n`
   const rest = fields === undefined ? '{}' : JSON.stringify(fields)
   return rest.length > 2 ? `${head},${rest.slice(1)}\n` : `${head}}\n`
