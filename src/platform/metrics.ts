@@ -24,7 +24,7 @@ export interface PendingCount {
 }
 export const pendingRequestCounts = new Map<string, PendingCount>()
 
-export const httpRequestsTotal = new Counter({
+new Counter({
   name: 'http_requests_total',
   help: 'HTTP requests by route template and status',
   labelNames: ['method', 'route', 'status'] as const,
@@ -41,7 +41,7 @@ export const httpRequestsTotal = new Counter({
 /** Requests between the router's first and last hook; a plain number, read when scraped. */
 export const requestsInFlight = { count: 0 }
 
-export const httpRequestsInFlight = new Gauge({
+new Gauge({
   name: 'http_requests_in_flight',
   help: 'HTTP requests being served',
   registers: [registry],
