@@ -32,6 +32,7 @@ export class ReadyResponse {
     readonly contentType: string,
     /** The gzip bytes when `gzipped`, else the body itself. */
     readonly stored: Bytes,
+    /** Only when the body is ≥ 1 KiB and gzip actually made it smaller. */
     readonly gzipped: boolean,
     /** Length of the identity body, for Content-Length without decompressing. */
     readonly bodyLength: number,
@@ -68,11 +69,6 @@ export class ReadyResponse {
    * beside it, so they live and die with the response, and cost the garbage collector one object.
    */
   hitHeaders: HitHeaders | undefined
-
-  /** Present only when the body is ≥ 1 KiB and gzip actually made it smaller. */
-  get gzip(): Bytes | undefined {
-    return this.gzipped ? this.stored : undefined
-  }
 
   /** The identity body; decompressed on every call when only gzip bytes are kept. */
   get body(): Bytes {

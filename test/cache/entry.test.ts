@@ -16,7 +16,7 @@ const exported = ReadyResponse.text('1\n00:00:00,000 --> 00:00:01,800\nhello\n\n
 describe('ready responses keep one copy of their bytes', () => {
   test('a compressible body over 1 KiB keeps only its gzip bytes, and gives the identity body back on demand', () => {
     expect(transcriptLike.gzipped).toBe(true)
-    expect(transcriptLike.gzip).toBe(transcriptLike.stored)
+    expect([...transcriptLike.stored.subarray(0, 2)]).toEqual([0x1f, 0x8b]) // the gzip magic number
     expect(transcriptLike.stored.byteLength).toBeLessThan(transcriptLike.bodyLength / 4)
     expect(transcriptLike.size).toBeLessThan(transcriptLike.bodyLength / 3)
     const body = transcriptLike.body
@@ -27,7 +27,6 @@ describe('ready responses keep one copy of their bytes', () => {
 
   test('a small body is kept as it is, with no gzip', () => {
     expect(small.gzipped).toBe(false)
-    expect(small.gzip).toBeUndefined()
     expect(small.body).toBe(small.stored)
     expect(small.bodyLength).toBe(small.stored.byteLength)
   })
