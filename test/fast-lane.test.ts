@@ -114,6 +114,27 @@ describe('the fast lane', () => {
     expect([second.status, second.headers.get('x-cache')]).toEqual([first.status, first.headers.get('x-cache')])
   })
 
+  test('a one-letter Host cannot make it answer one query with the results of another', async () => {
+    const api = countingApp()
+    // The router reads `/search?q=evil` out of this URL; the URL itself asks for q=a/search?q=evil.
+    const odd = 'http://a/search?q=a/search?q=evil'
+    await api.fetch(new Request(odd))
+    const before = api.routed()
+    await api.fetch(new Request(odd))
+    await api.fetch(new Request('http://localhost/search?q=a/search?q=evil'))
+    expect(api.routed() - before).toBe(2)
+  })
+
+  test('URLs over 2,048 characters are left to the router, not remembered', async () => {
+    const api = countingApp()
+    const padded = `/videos/${videoId}?pad=${'x'.repeat(2100)}`
+    expect((await api.request(padded)).headers.get('x-cache')).toBe('MISS')
+    expect((await api.request(padded)).headers.get('x-cache')).toBe('HIT-L1')
+    const before = api.routed()
+    await api.request(padded)
+    expect(api.routed() - before).toBe(1)
+  })
+
   test('never serves a value after its invalidation, nor past its freshness (stale goes to the router, which revalidates)', async () => {
     const api = countingApp({ CACHE_VIDEO_TTL: '1' })
     const id = await videoWithTranscript(db.sql, 'fastLane002', 1)

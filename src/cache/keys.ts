@@ -1,5 +1,10 @@
-// Redis key layout. Everything lives under one versioned prefix, so a format change can never read
-// old values, and nothing ever needs SCAN or KEYS: invalidation bumps generation counters instead.
+// Redis key layout. Nothing ever needs SCAN or KEYS: invalidation bumps generation counters instead.
+// Cached values (and their locks) live under a format version, so a format change can never read
+// old values; the generations and the bus do not, so instances of two versions side by side in a
+// rolling deploy still see each other's invalidations.
+
+const VALUE_FORMAT = 'v2'
+const SHARED_FORMAT = 'v1'
 
 export interface KeySpace {
   entry(key: string): string
@@ -11,11 +16,12 @@ export interface KeySpace {
 }
 
 export function keySpace(prefix: string): KeySpace {
-  const p = `${prefix}:v2`
+  const values = `${prefix}:${VALUE_FORMAT}`
+  const shared = `${prefix}:${SHARED_FORMAT}`
   return {
-    entry: (key) => `${p}:c:${key}`,
-    lock: (key) => `${p}:lock:${key}`,
-    generations: `${p}:gens`,
-    channel: `${p}:bus`,
+    entry: (key) => `${values}:c:${key}`,
+    lock: (key) => `${values}:lock:${key}`,
+    generations: `${shared}:gens`,
+    channel: `${shared}:bus`,
   }
 }

@@ -26,16 +26,27 @@ interface Learned {
   storageKey: KeyMemo
 }
 
-/** URLs remembered, least recently used dropped first: ~200 bytes each. */
-const MAX_URLS = 100_000
+/** Memory for remembered URLs, least recently used dropped first (a typical one takes ~300 bytes). */
+const MAX_LEARNED_BYTES = 32 * 1024 * 1024
+/** Longer URLs (padded query strings) are left to the router rather than kept. */
+const MAX_TARGET_CHARS = 2048
 
-/** The request target (path and query) of an absolute URL. */
-function targetOf(url: string): string {
-  return url.slice(url.indexOf('/', url.indexOf('//') + 2))
+/**
+ * Elysia reads a request's path from the first `/` at or after this index of the URL. When the
+ * authority is shorter (`http://a/…`), that is not where the path starts, and the router routes and
+ * parses a different path and query than the URL's: the lane learns nothing from such requests.
+ */
+const ROUTER_PATH_SEARCH_FROM = 11
+
+function pathStart(url: string): number {
+  return url.indexOf('/', url.indexOf('//') + 2)
 }
 
 export class FastLane {
-  private readonly learned = new LRUCache<string, Learned>({ max: MAX_URLS })
+  private readonly learned = new LRUCache<string, Learned>({
+    maxSize: MAX_LEARNED_BYTES,
+    sizeCalculation: (entry, target) => 2 * (target.length + entry.request.key.length) + 200,
+  })
 
   constructor(
     private readonly cache: TieredCache,
@@ -46,14 +57,18 @@ export class FastLane {
 
   /**
    * The router served a cache result for this request, routing it by `path`: remember what its URL
-   * asks of the cache. Only when the router read the same path from the URL as the lane does (with
-   * an odd Host header the two could differ, and the lane must never answer for another path).
+   * asks of the cache. Only when the router read the URL's own path and query (see
+   * ROUTER_PATH_SEARCH_FROM; the path comparison guards the rest), so the lane never answers a URL
+   * with what the router found for another.
    */
   learn(request: Request, template: string | undefined, path: string, result: CacheResult): void {
     if (request.method !== 'GET' || template === undefined || result.source === 'BYPASS') return
     const route = this.routes.get(template)
     if (!route) return
-    const target = targetOf(request.url)
+    const url = request.url
+    const start = pathStart(url)
+    if (start < ROUTER_PATH_SEARCH_FROM || url.length - start > MAX_TARGET_CHARS) return
+    const target = url.slice(start)
     const query = target.indexOf('?')
     if ((query === -1 ? target : target.slice(0, query)) !== path) return
     this.learned.set(target, { request: result.request, template, route, storageKey: { key: '', epoch: -1 } })
@@ -61,14 +76,15 @@ export class FastLane {
 
   /** The response for a fresh L1 hit of a learned URL, or undefined: then the router answers. */
   serve(request: Request): Response | undefined {
+    const started = performance.now()
     const method = request.method
     if (method !== 'GET' && method !== 'HEAD') return undefined
-    const known = this.learned.get(targetOf(request.url))
+    const url = request.url
+    const known = this.learned.get(url.slice(pathStart(url)))
     if (!known) return undefined
     // The body is public, but credentials can have side effects (a signed-in search is usage).
     const headers = request.headers
     if (headers.has('authorization') || headers.has('x-api-key') || headers.has('cookie')) return undefined
-    const started = performance.now()
     const ready = this.cache.peekL1(known.request, known.storageKey)
     if (!ready) return undefined
     known.route.onHit?.()

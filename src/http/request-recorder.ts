@@ -8,7 +8,8 @@ export type RequestRecorder = (method: string, route: string, status: number, ms
 
 /** What one kind of request (method, route template, status) records into, made once. */
 interface Slot {
-  series: RequestSeries
+  /** Absent with ENABLE_METRICS=false. */
+  series: RequestSeries | undefined
   /** The log line's method, route and status, serialised as JSON members. */
   members: string
 }
@@ -25,7 +26,7 @@ export function requestRecorder(log: Logger, metricsOn: boolean): RequestRecorde
     let byStatus = byMethod.get(method)
     if (!byStatus) byMethod.set(method, (byStatus = new Map()))
     let slot = byStatus.get(status)
-    if (!slot) byStatus.set(status, (slot = { series: requestSeries(method, route, status), members: JSON.stringify({ method, route, status }).slice(1, -1) }))
+    if (!slot) byStatus.set(status, (slot = { series: metricsOn ? requestSeries(method, route, status) : undefined, members: JSON.stringify({ method, route, status }).slice(1, -1) }))
     return slot
   }
   return (method, route, status, ms) => {
@@ -37,7 +38,7 @@ export function requestRecorder(log: Logger, metricsOn: boolean): RequestRecorde
       return
     }
     const slot = slotFor(method, route, status)
-    if (metricsOn) requestFinished(slot.series, ms / 1000)
+    if (slot.series) requestFinished(slot.series, ms / 1000)
     log.info('request', new SerialisedFields(`${slot.members},"ms":${rounded}`))
   }
 }
