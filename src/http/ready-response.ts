@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache'
 import type { CachePolicy } from './cache-policy.ts'
 import type { CacheRequest } from '../cache/cache-request.ts'
 
@@ -8,7 +9,8 @@ import type { CacheRequest } from '../cache/cache-request.ts'
 // When gzip made the body smaller, only the gzip bytes are kept: nearly every client accepts gzip,
 // and keeping the identity bytes too would let the caches hold four to five times fewer responses
 // (a 100-segment transcript is ~14 KB of JSON, ~3.5 KB gzipped). The rare identity request pays a
-// gunzip instead (src/http/serve-ready.ts).
+// gunzip instead, once: the identity bodies recently asked for are kept in a small LRU of their own
+// (`inflated`), so a client without gzip does not make every hit of one response decompress it.
 
 export const GZIP_MIN_BYTES = 1024
 const GZIP_LEVEL = 6
@@ -17,6 +19,10 @@ export const JSON_TYPE = 'application/json'
 
 /** Bytes backed by a plain ArrayBuffer (what Response, gzip and Redis accept). */
 export type Bytes = Uint8Array<ArrayBuffer>
+
+/** Identity bodies decompressed for clients without gzip, by response, within this many bytes. */
+const INFLATED_MAX_BYTES = 16 * 1024 * 1024
+const inflated = new LRUCache<ReadyResponse, Bytes>({ maxSize: INFLATED_MAX_BYTES, sizeCalculation: (body) => Math.max(1, body.byteLength) })
 
 /** The prepared headers of one route's L1 hits, per variant. */
 export interface HitHeaders {
@@ -70,9 +76,15 @@ export class ReadyResponse {
    */
   hitHeaders: HitHeaders | undefined
 
-  /** The identity body; decompressed on every call when only gzip bytes are kept. */
+  /** The identity body: decompressed when only gzip bytes are kept, and kept a while (see `inflated`). */
   get body(): Bytes {
-    return this.gzipped ? Bun.gunzipSync(this.stored) : this.stored
+    if (!this.gzipped) return this.stored
+    let body = inflated.get(this)
+    if (body === undefined) {
+      body = Bun.gunzipSync(this.stored)
+      inflated.set(this, body)
+    }
+    return body
   }
 
   /** Bytes held, for cache size accounting. */

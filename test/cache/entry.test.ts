@@ -21,6 +21,8 @@ describe('ready responses keep one copy of their bytes', () => {
     expect(transcriptLike.size).toBeLessThan(transcriptLike.bodyLength / 3)
     const body = transcriptLike.body
     expect(body.byteLength).toBe(transcriptLike.bodyLength)
+    // Decompressed once: the next identity hit gets the same bytes without another gunzip.
+    expect(transcriptLike.body).toBe(body)
     expect(new Uint8Array(Bun.gunzipSync(transcriptLike.stored))).toEqual(new Uint8Array(body))
     expect(JSON.parse(new TextDecoder().decode(body)).segments).toHaveLength(100)
   })
