@@ -9,6 +9,11 @@ export function parseId(raw: string, what = 'id'): string {
   return raw.toLowerCase()
 }
 
+/** An optional id query parameter: absent when missing or empty, else a UUID (400 `invalid_id`). */
+export function parseOptionalId(raw: string | undefined, what: string): string | undefined {
+  return raw === undefined || raw === '' ? undefined : parseId(raw, what)
+}
+
 /** `limit` query parameter: an integer in [min, max], `fallback` when absent. */
 export function parseLimit(raw: string | undefined, fallback: number, max: number, min = 1): number {
   if (raw === undefined || raw === '') return fallback

@@ -4,7 +4,7 @@ import type { TieredCache } from '../../cache/tiered-cache.ts'
 import { badRequest, notFound } from '../../http/errors.ts'
 import { documentedResponses } from '../../http/openapi.ts'
 import { decodeCursor, toPage } from '../../http/pagination.ts'
-import { parseId, parseLimit } from '../../http/params.ts'
+import { parseId, parseLimit, parseOptionalId } from '../../http/params.ts'
 import { decodeTimestampCursor } from '../../http/timestamp-key.ts'
 import type { Sql } from '../../platform/db.ts'
 import { timed } from '../../platform/db-metrics.ts'
@@ -100,7 +100,7 @@ export function adminRoutes(deps: { sql: Sql; cache: TieredCache; auth: Auth }) 
         const q = ctx.query
         const type = q.type === undefined || q.type === '' ? undefined : q.type
         if (type !== undefined && !EVENT_TYPE.test(type)) throw badRequest('invalid_type', 'type must be an event type: a lower-case letter, then letters, digits, _ . : or -')
-        const userId = q.user_id === undefined || q.user_id === '' ? undefined : parseId(q.user_id, 'user_id')
+        const userId = parseOptionalId(q.user_id, 'user_id')
         const limit = parseLimit(q.limit, ADMIN_DEFAULT_LIMIT, ADMIN_MAX_LIMIT)
         const scope = `GET /admin/events ${JSON.stringify([type ?? null, userId ?? null])}`
         let beforeId: string | undefined

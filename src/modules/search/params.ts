@@ -1,6 +1,6 @@
 import { badRequest } from '../../http/errors.ts'
 import { decodeCursor } from '../../http/pagination.ts'
-import { parseDate, parseEnum, parseId, parseLimit } from '../../http/params.ts'
+import { parseDate, parseEnum, parseLimit, parseOptionalId } from '../../http/params.ts'
 import {
   MAX_FILTER_CHARS,
   MAX_QUERY_CHARS,
@@ -79,7 +79,7 @@ function parseUploadDate(name: string, raw: string | undefined): { at: Date; bar
 
 export function parseSearchQuery(raw: RawSearchQuery): SearchParams {
   const q = parseQ(raw.q)
-  const videoId = raw.video_id === undefined || raw.video_id === '' ? undefined : parseId(raw.video_id, 'video_id')
+  const videoId = parseOptionalId(raw.video_id, 'video_id')
   const channel = parseText('channel', raw.channel)
   const language = parseText('language', raw.language)
   const source = parseEnum('source', raw.source, SEARCH_SOURCES)
