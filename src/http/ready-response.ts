@@ -7,10 +7,10 @@ import type { CacheRequest } from '../cache/cache-request.ts'
 // this, so a hit is served with no JSON, no hashing and no compression.
 //
 // When gzip made the body smaller, only the gzip bytes are kept: nearly every client accepts gzip,
-// and keeping the identity bytes too would let the caches hold four to five times fewer responses
-// (a 100-segment transcript is ~14 KB of JSON, ~3.5 KB gzipped). The rare identity request pays a
-// gunzip instead, once: the identity bodies recently asked for are kept in a small LRU of their own
-// (`inflated`), so a client without gzip does not make every hit of one response decompress it.
+// and keeping the identity bytes too would let the caches hold about four times fewer responses
+// (a seeded 100-segment transcript gzips to about a third of its JSON). The rare identity request
+// pays a gunzip instead, once: the identity bodies recently asked for are kept in a small LRU of
+// their own (`inflated`), so a client without gzip does not make every hit decompress again.
 
 export const GZIP_MIN_BYTES = 1024
 const GZIP_LEVEL = 6
