@@ -35,6 +35,7 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import { cpus } from 'node:os'
 import { CacheType, transcriptScope, videoScope } from '../src/cache/scopes.ts'
 import type { CacheRequest } from '../src/cache/cache-request.ts'
+import { readyResponseCodec } from '../src/http/ready-codec.ts'
 import { TieredCache } from '../src/cache/tiered-cache.ts'
 import { ReadyResponse } from '../src/http/ready-response.ts'
 import { createLogger } from '../src/platform/log.ts'
@@ -127,14 +128,14 @@ interface Payload {
   /** What the other libraries store and serve: the body as a JSON string. */
   body: string
   /** Our request for an id, built per call as the product's cached reads do. */
-  request(id: string): CacheRequest
+  request(id: string): CacheRequest<ReadyResponse>
   /** The key the other libraries use for an id. */
   keyOf(id: string): string
   /** Keys held in L1 / L2 for the hit rows. */
   keys: string[]
 }
 
-function makePayload(label: string, value: unknown, keyCount: number, request: (id: string) => CacheRequest, prefix: string): Payload {
+function makePayload(label: string, value: unknown, keyCount: number, request: (id: string) => CacheRequest<ReadyResponse>, prefix: string): Payload {
   const body = JSON.stringify(value)
   const kb = Buffer.byteLength(body) / 1024
   return { label: `${label} ${kb < 10 ? kb.toFixed(1) : kb.toFixed(0)} KB`, ready: ReadyResponse.json(value), body, request, keyOf: (id) => `${prefix}:${id}`, keys: Array.from({ length: keyCount }, () => randomUUID()) }
@@ -195,6 +196,8 @@ async function ours(redis: RedisClient, l1MaxBytes: number): Promise<Contender> 
       negativeTtlSeconds: 30,
       distributedLock: false,
       prefix: `${RUN_PREFIX}:ours`,
+      busDownMaxAgeSeconds: 5,
+      bookkeepingTtlSeconds: 600,
     },
     redis,
     log,
@@ -208,7 +211,7 @@ async function ours(redis: RedisClient, l1MaxBytes: number): Promise<Contender> 
         await runLoader(loader)
         return p.ready
       })
-      last = result.source === 'HIT-L1' || result.source === 'HIT-L2' || result.source === 'MISS' ? result.source : 'OTHER'
+      last = result.source === 'l1' ? 'HIT-L1' : result.source === 'l2' ? 'HIT-L2' : result.source === 'loaded' ? 'MISS' : 'OTHER'
       return result.value.bodyLength
     },
     lastSource: () => last,
@@ -574,12 +577,12 @@ async function main(): Promise<void> {
   const contenders: Contender[] = []
   try {
     await waitReady(redis)
-    const video = makePayload('video', videoPayload(), 10_000, (id) => ({ type: CacheType.video, key: id, scopes: [videoScope(id)], ttlSeconds: TTL_SECONDS }), 'video')
+    const video = makePayload('video', videoPayload(), 10_000, (id) => ({ type: CacheType.video, key: id, scopes: [videoScope(id)], ttlSeconds: TTL_SECONDS, codec: readyResponseCodec }), 'video')
     const transcript = makePayload(
       'transcript',
       transcriptPayload(),
       500,
-      (id) => ({ type: CacheType.transcript, key: `${id}:best`, scopes: [videoScope(id), transcriptScope(id)], ttlSeconds: TTL_SECONDS }),
+      (id) => ({ type: CacheType.transcript, key: `${id}:best`, scopes: [videoScope(id), transcriptScope(id)], ttlSeconds: TTL_SECONDS, codec: readyResponseCodec }),
       'transcript',
     )
     const full: Contenders = { ours: await ours(redis, L1_MAX_BYTES), bentocache: await bento({ maxItems: 1_000_000 }), 'cache-manager': await cacheManager({ lruSize: 1_000_000 }) }

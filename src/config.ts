@@ -90,6 +90,17 @@ export const CONFIG_SPECS = {
   CACHE_GRACE: spec(integer(0, 30 * DAY), 300, 'seconds an expired entry may still be served: at once while one refresh runs, or when the database fails'),
   CACHE_NEGATIVE_TTL: spec(integer(0, DAY), 30, 'seconds a 404 is cached (dropped at once when the thing is created)'),
   CACHE_DISTRIBUTED_LOCK: spec(boolean, false, 'true: a short Redis lock makes it one loader per key across instances'),
+  CACHE_PREFIX: spec<string | undefined>(
+    text,
+    undefined,
+    'Redis key prefix of the deployment (values, locks, versions, bus channels); unset: derived from the database (its name and the id stored in it) and the Redis database number',
+  ),
+  CACHE_BUS_DOWN_MAX_AGE: spec(
+    integer(1, 3600),
+    5,
+    'seconds; while this instance cannot hear the invalidation bus, cached values (identities included) older than this are reloaded',
+  ),
+  CACHE_VERSIONS_TTL: spec(integer(60, 365 * DAY), 30 * DAY, 'seconds the versions hash in Redis outlives the last write (then the next write starts a new epoch)'),
   ENABLE_METRICS: spec(boolean, true, 'false turns /metrics off'),
   METRICS_TOKEN: spec<string | undefined>(text, undefined, 'when set, /metrics requires `Authorization: Bearer <token>`'),
   DB_SLOW_QUERY_MS: spec(integer(1, 600_000), 100, 'queries slower than this are logged and counted in db_slow_queries_total'),

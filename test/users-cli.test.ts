@@ -1,37 +1,36 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { join } from 'node:path'
-import { DEFAULT_KEY_PREFIX } from '../src/cache/create.ts'
+import { defaultCachePrefix } from '../src/cache/prefix.ts'
+import { readDeploymentIdentity } from '../src/platform/deployment.ts'
 import { closeRedis, type RedisClient } from '../src/platform/redis.ts'
 import { testApp } from './support/app.ts'
 import { createTestDatabase, type TestDatabase } from './support/postgres.ts'
-import { connectedRedis, REDIS_URL } from './support/redis.ts'
+import { connectedRedis, REDIS_URL, TEST_VERSIONS_TTL_SECONDS } from './support/redis.ts'
 
 // `transcript-api users …` as a real process against the test database: `create` prints a working
 // API key (the first admin of a fresh VM), and `revoke-keys` reaches a running server's cache
-// through Redis. The server here shares the CLI's (default) cache key prefix, as in production.
+// through Redis. The server here derives the same default cache key prefix as the CLI (from the
+// database's identity and the Redis database number), as in production.
 
 const MAIN = join(import.meta.dir, '../src/main.ts')
 
 let db: TestDatabase
 let redis: RedisClient
-let api: ReturnType<typeof testApp>
+let api: ReturnType<typeof testApp> | undefined
 
 beforeAll(async () => {
   db = await createTestDatabase({ migrated: false }) // the CLI migrates a fresh database itself
   redis = await connectedRedis()
-  api = testApp(db.sql, { redis, cachePrefix: DEFAULT_KEY_PREFIX })
-  await api.cache.start()
-  await Bun.sleep(50)
 }, 30_000)
 afterAll(async () => {
-  await api.cache.close()
+  await api?.cache.close()
   await closeRedis(redis)
   await db.drop()
 })
 
 async function cli(...args: string[]) {
   const proc = Bun.spawn(['bun', MAIN, 'users', ...args], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: db.url, REDIS_URL, LOG_LEVEL: 'error' },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: db.url, REDIS_URL, LOG_LEVEL: 'error', CACHE_VERSIONS_TTL: String(TEST_VERSIONS_TTL_SECONDS) },
     stdout: 'pipe',
     stderr: 'pipe',
   })
@@ -39,7 +38,16 @@ async function cli(...args: string[]) {
   return { stdout, stderr, code, lastLine: stdout.trim().split('\n').at(-1) ?? '' }
 }
 
-const me = (key: string) => api.request('/auth/me', { headers: { authorization: `Bearer ${key}` } })
+/** The running server, started once the first command has migrated the database. */
+async function server() {
+  if (!api) {
+    api = testApp(db.sql, { redis, cachePrefix: defaultCachePrefix(await readDeploymentIdentity(db.sql), REDIS_URL) })
+    await api.cache.start()
+  }
+  return api
+}
+
+const me = async (key: string) => (await server()).request('/auth/me', { headers: { authorization: `Bearer ${key}` } })
 
 describe('transcript-api users', () => {
   test('create prints a working API key; the user is an admin when asked', async () => {
@@ -52,7 +60,7 @@ describe('transcript-api users', () => {
     const body = (await res.json()) as { user: { email: string }; role: string; plan: string; credential: { scopes: string[] } }
     expect(body).toMatchObject({ user: { email: 'root@example.test' }, role: 'admin', plan: 'pro' })
     expect(body.credential.scopes).toContain('admin')
-    expect((await api.request('/admin/users', { headers: { 'x-api-key': out.lastLine } })).status).toBe(200)
+    expect((await (await server()).request('/admin/users', { headers: { 'x-api-key': out.lastLine } })).status).toBe(200)
 
     const again = await cli('create', '--email', 'root@example.test')
     expect(again.code).toBe(2)

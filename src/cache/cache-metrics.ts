@@ -87,6 +87,35 @@ new Gauge({
 })
 
 new Counter({
+  name: 'cache_resets_detected_total',
+  help: 'Times this instance found that Redis had lost the cache versions (restart, flush, eviction, failover) and dropped every cached value',
+  registers: [registry],
+  collect() {
+    this.reset()
+    this.inc(observed?.stats.resetsDetected ?? 0)
+  },
+})
+
+new Gauge({
+  name: 'cache_bus_trusted',
+  help: '1 while this instance hears its own heartbeats on the invalidation bus (always 1 without Redis), else 0: cached values are then reloaded once older than CACHE_BUS_DOWN_MAX_AGE',
+  registers: [registry],
+  collect() {
+    this.set(observed === undefined || observed.busTrusted ? 1 : 0)
+  },
+})
+
+new Counter({
+  name: 'cache_bus_resyncs_total',
+  help: 'Times the bus (re)connected and this instance read the versions again and dropped its L1',
+  registers: [registry],
+  collect() {
+    this.reset()
+    this.inc(observed?.stats.busResyncs ?? 0)
+  },
+})
+
+new Counter({
   name: 'cache_bus_messages_total',
   help: 'Invalidation bus messages sent (direction="out") and received (direction="in")',
   labelNames: ['direction'] as const,

@@ -3,10 +3,11 @@ import type { Logger } from '../platform/log.ts'
 import type { RedisClient } from '../platform/redis.ts'
 import { TieredCache } from './tiered-cache.ts'
 
-export const DEFAULT_KEY_PREFIX = 'transcript-api'
-
-/** The server's cache from its configuration: L1 always, L2 and the bus when Redis is configured. */
-export function createCache(config: Config, redis: RedisClient | undefined, log: Logger, prefix = DEFAULT_KEY_PREFIX): TieredCache {
+/**
+ * The server's cache from its configuration: L1 always, L2 and the bus when Redis is configured.
+ * `prefix` is the deployment's (src/cache/prefix.ts).
+ */
+export function createCache(config: Config, redis: RedisClient | undefined, log: Logger, prefix: string): TieredCache {
   return new TieredCache(
     {
       enabled: config.ENABLE_CACHING,
@@ -17,6 +18,8 @@ export function createCache(config: Config, redis: RedisClient | undefined, log:
       negativeTtlSeconds: config.CACHE_NEGATIVE_TTL,
       distributedLock: config.CACHE_DISTRIBUTED_LOCK,
       prefix,
+      busDownMaxAgeSeconds: config.CACHE_BUS_DOWN_MAX_AGE,
+      bookkeepingTtlSeconds: config.CACHE_VERSIONS_TTL,
     },
     redis,
     log,

@@ -1,6 +1,7 @@
 import { RESP_TYPES } from 'redis'
 import type { RedisClient } from '../platform/redis.ts'
 import { CircuitBreaker } from './breaker.ts'
+import type { Codec } from './codec.ts'
 import { decodeEntry, encodeEntry, type CacheEntry } from './entry.ts'
 import type { KeySpace } from './keys.ts'
 import type { CacheStats } from './stats.ts'
@@ -13,6 +14,7 @@ import { TimeoutError, withTimeout } from './with-timeout.ts'
 export class L2Tier {
   readonly breaker = new CircuitBreaker()
   private readonly binary: ReturnType<RedisClient['withTypeMapping']>
+  private lastAnswerAt = 0
 
   constructor(
     private readonly client: RedisClient,
@@ -23,8 +25,6 @@ export class L2Tier {
     // Values come back as Buffers, not strings: bodies and gzip bytes are binary.
     this.binary = client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer })
   }
-
-  private lastAnswerAt = 0
 
   /** Runs a Redis call under the breaker and timeout; undefined when skipped or failed. */
   private async guarded<T>(call: () => Promise<T>): Promise<T | undefined> {
@@ -47,16 +47,15 @@ export class L2Tier {
     }
   }
 
-  async get(key: string): Promise<CacheEntry | undefined> {
+  async get<V>(key: string, codec: Codec<V>): Promise<CacheEntry<V> | undefined> {
     const raw = await this.guarded(() => this.binary.get(this.keys.entry(key)))
-    return raw instanceof Uint8Array ? decodeEntry(raw) : undefined
+    return raw instanceof Uint8Array ? decodeEntry(raw, codec) : undefined
   }
 
   /** Stores the entry until its grace period ends; fire-and-forget from the caller's view. */
-  async set(key: string, entry: CacheEntry): Promise<void> {
+  async set<V>(key: string, entry: CacheEntry<V>, codec: Codec<V>): Promise<void> {
     const ttl = Math.max(1, Math.ceil(entry.staleUntil - Date.now()))
-    // A view of the encoded bytes, not a copy: the copy cost 10-20% of a 60 KB miss (scripts/bench-cache.ts).
-    const bytes = encodeEntry(entry)
+    const bytes = encodeEntry(entry, codec)
     await this.guarded(() => this.client.set(this.keys.entry(key), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { expiration: { type: 'PX', value: ttl } }))
   }
 
@@ -76,20 +75,12 @@ export class L2Tier {
     )
   }
 
-  async bumpGenerations(scopes: readonly string[]): Promise<Record<string, number> | undefined> {
-    return this.guarded(async () => {
-      const multi = this.client.multi()
-      for (const s of scopes) multi.hIncrBy(this.keys.generations, s, 1)
-      const replies = await multi.exec()
-      return Object.fromEntries(scopes.map((s, i) => [s, Number(replies[i])]))
-    })
+  /** A Lua script's reply, or undefined when Redis was skipped, failed or too slow. */
+  async script(source: string, keys: string[], args: string[]): Promise<unknown> {
+    return this.guarded(() => this.client.eval(source, { keys, arguments: args }))
   }
 
-  async readGenerations(): Promise<Record<string, string> | undefined> {
-    return this.guarded(() => this.client.hGetAll(this.keys.generations))
-  }
-
-  async publish(message: string): Promise<void> {
-    await this.guarded(() => this.client.publish(this.keys.channel, message))
+  async publish(channel: string, message: string): Promise<boolean> {
+    return (await this.guarded(() => this.client.publish(channel, message))) !== undefined
   }
 }

@@ -1,4 +1,4 @@
-import { namespaceScope } from './tiered-cache.ts'
+import { namespaceScope } from './keys.ts'
 
 // Cache types and the generation scopes each write invalidates, in one place: a read names the
 // scopes it depends on, a write bumps exactly the scopes of what it changed.

@@ -14,6 +14,10 @@ export class CacheStats {
   l2Errors = 0
   busMessagesIn = 0
   busMessagesOut = 0
+  /** Times this instance found that Redis had lost the versions (a new epoch began). */
+  resetsDetected = 0
+  /** Times the versions were read again after the bus (re)connected (L1 dropped each time). */
+  busResyncs = 0
 
   of(type: string): TypeStats {
     let s = this.byType.get(type)

@@ -1,19 +1,22 @@
 import { randomUUID } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
-import { CacheResult, type ReadyResponse } from '../http/ready-response.ts'
 import type { Logger } from '../platform/log.ts'
 import type { RedisClient } from '../platform/redis.ts'
-import { startBus, type BusMessage } from './bus.ts'
 import type { CacheRequest } from './cache-request.ts'
+import { Coherence } from './coherence.ts'
 import type { CacheEntry } from './entry.ts'
-import { Generations } from './generations.ts'
 import { keySpace } from './keys.ts'
 import { L2Tier } from './l2.ts'
 import { CacheStats } from './stats.ts'
 
-// The two-tier read path: L1 (in-process LRU, bounded by bytes) → L2 (Redis) → loader, with one
-// loader per key at a time (single-flight), stale-while-revalidate, fail-safe grace, negative
-// caching of 404s, and invalidation by generation counters announced on a Redis bus.
+// The two-tier read path, generic over the cached value (each request names its codec):
+//   1. a fresh L1 hit;
+//   2. else a fresh L2 hit (one GET per key at a time), copied into L1;
+//   3. else an expired copy within its grace, served at once while one refresh runs (SWR);
+//   4. else the load already running for the key (single-flight);
+//   5. else the loader, under a short Redis lock when CACHE_DISTRIBUTED_LOCK is on.
+// Loaded values are kept per their codec's verdict (positive TTL, negative TTL for "not found",
+// never for errors). Which copies are still current is coherence.ts's business.
 
 export interface CacheOptions {
   enabled: boolean
@@ -23,9 +26,32 @@ export interface CacheOptions {
   graceSeconds: number
   negativeTtlSeconds: number
   distributedLock: boolean
-  /** Redis key prefix, so tests and deployments can share one Redis. */
+  /** Redis key prefix of the deployment (CACHE_PREFIX). */
   prefix: string
+  /** While the bus cannot be trusted, values older than this are reloaded (CACHE_BUS_DOWN_MAX_AGE). */
+  busDownMaxAgeSeconds: number
+  /** The versions hash expires after this long without a write (tests keep the shared Redis clean). */
+  bookkeepingTtlSeconds: number
 }
+
+/** Where a value came from: the tiers, the loader (ours, or one we waited for), a stale copy, or no cache at all. */
+export type CacheSource = 'l1' | 'l2' | 'loaded' | 'coalesced' | 'stale' | 'bypass'
+
+export interface Cached<V> {
+  value: V
+  source: CacheSource
+}
+
+/**
+ * A caller's copy of a request's storage key and the version clock it was built at: while no
+ * version moves it is still the key, with no string to build (and hash) again.
+ */
+export interface KeyMemo {
+  key: string
+  clock: number
+}
+
+type StoredEntry = CacheEntry<unknown> & { readonly size: number }
 
 const JITTER = 0.1
 const REFRESH_BACKOFF_MS = 2000
@@ -38,45 +64,40 @@ const MAX_BACKGROUND_REFRESHES = 4
 const LOCK_TTL_MS = 5000
 const LOCK_WAIT_MS = 2000
 const LOCK_POLL_MS = 20
-
-export const namespaceScope = (type: string) => `ns:${type}`
-
-/**
- * A caller's copy of a request's storage key and the generation epoch it was built at: while no
- * generation moves it is still the key, with no string to build (and hash) again.
- */
-export interface KeyMemo {
-  key: string
-  epoch: number
-}
+/** What an L1 entry costs beyond its value and key: the entry object, the LRU's slots, the map entry. */
+const ENTRY_OVERHEAD_BYTES = 256
 
 export class TieredCache {
   readonly stats = new CacheStats()
-  private readonly l1: LRUCache<string, CacheEntry>
+  private readonly l1: LRUCache<string, StoredEntry>
   private readonly l2: L2Tier | undefined
-  private readonly generations = new Generations()
-  private readonly inflight = new Map<string, Promise<CacheEntry>>()
-  private readonly l2Reads = new Map<string, Promise<CacheEntry | undefined>>()
+  private readonly coherence: Coherence
+  private readonly inflight = new Map<string, Promise<CacheEntry<unknown>>>()
+  private readonly l2Reads = new Map<string, Promise<CacheEntry<unknown> | undefined>>()
   private backgroundRefreshes = 0
-  private readonly origin = randomUUID()
-  private readonly keys
-  private stopBus: (() => Promise<void>) | undefined
 
   constructor(
     private readonly options: CacheOptions,
     redis: RedisClient | undefined,
     log: Logger,
   ) {
-    this.keys = keySpace(options.prefix)
-    this.l1 = new LRUCache<string, CacheEntry>({
+    const keys = keySpace(options.prefix)
+    this.l1 = new LRUCache<string, StoredEntry>({
       maxSize: Math.max(1, options.l1MaxBytes),
       maxEntrySize: Math.max(1, Math.min(options.l1MaxEntryBytes, options.l1MaxBytes)),
-      sizeCalculation: (entry, key) => entry.value.size + key.length * 2,
+      sizeCalculation: (entry) => entry.size,
     })
-    if (redis && options.enabled) {
-      this.l2 = new L2Tier(redis, this.keys, options.l2TimeoutMs, this.stats)
-      this.stopBus = startBus(redis, this.keys.channel, { onMessage: (m) => this.onBusMessage(m), onConnect: () => void this.resync() }, log)
-    }
+    const useRedis = redis !== undefined && options.enabled
+    if (useRedis) this.l2 = new L2Tier(redis, keys, options.l2TimeoutMs, this.stats)
+    this.coherence = new Coherence(
+      this.l2,
+      useRedis ? redis : undefined,
+      keys,
+      { busDownMaxAgeMs: options.busDownMaxAgeSeconds * 1000, bookkeepingTtlSeconds: options.bookkeepingTtlSeconds },
+      this.stats,
+      log,
+      () => this.l1.clear(),
+    )
   }
 
   get l1Entries(): number {
@@ -95,109 +116,134 @@ export class TieredCache {
     return this.l2 !== undefined
   }
 
-  /** Reads the shared generations; call once at startup before serving. */
+  /** Whether invalidations from other instances are known to arrive (always, without Redis). */
+  get busTrusted(): boolean {
+    return this.coherence.busTrusted
+  }
+
+  /** Syncs with the deployment's versions in Redis (waits briefly); call once at startup before serving. */
   async start(): Promise<void> {
-    await this.resync()
+    await this.coherence.start()
   }
 
   async close(): Promise<void> {
-    await this.stopBus?.()
+    await this.coherence.close()
   }
 
-  /** The key as stored: the request key plus the current generation of every scope it depends on. */
-  private fullKey(req: CacheRequest): string {
-    const ns = namespaceScope(req.type)
-    let key = `${req.type}:${req.key}|${this.generations.get(ns)}`
-    for (const s of req.scopes) key += `|${s}@${this.generations.get(s)}`
-    return key
+  /** Makes every value depending on these scopes unreachable, here at once and on every instance. */
+  invalidate(scopes: readonly string[]): Promise<void> {
+    return this.coherence.invalidate(scopes)
+  }
+
+  /** True once every invalidation of this instance has reached Redis (false after `timeoutMs`). */
+  settle(timeoutMs: number): Promise<boolean> {
+    return this.coherence.settle(timeoutMs)
   }
 
   /**
-   * The fresh, successful L1 value for this request, counted as an L1 hit, or undefined: never
-   * waits, never asks L2 or the loader (those, SWR and cached 404s stay with getOrLoad). `memo`
-   * keeps the request's storage key between calls.
+   * The fresh, positive L1 value for this request, counted as an L1 hit, or undefined: never
+   * waits, never asks L2 or the loader (those, SWR and cached "not found"s stay with getOrLoad).
+   * `memo` keeps the request's storage key between calls.
    */
-  peekL1(req: CacheRequest, memo?: KeyMemo): ReadyResponse | undefined {
+  peekL1<V>(req: CacheRequest<V>, memo?: KeyMemo): V | undefined {
     if (!this.options.enabled) return undefined
+    const clock = this.coherence.versions.clock
     let key: string
-    if (memo !== undefined && memo.epoch === this.generations.epoch) {
+    if (memo !== undefined && memo.clock === clock) {
       key = memo.key
     } else {
-      key = this.fullKey(req)
-      if (memo !== undefined) [memo.key, memo.epoch] = [key, this.generations.epoch]
+      key = this.coherence.keyOf(req)
+      if (memo !== undefined) [memo.key, memo.clock] = [key, clock]
     }
     const local = this.l1.get(key)
-    if (!local || local.freshUntil <= Date.now() || local.value.status >= 300) return undefined
+    const now = Date.now()
+    if (!local || local.freshUntil <= now || !local.positive || !this.coherence.servable(local.builtAt, now)) return undefined
     this.stats.of(req.type).hitsL1++
-    return local.value
+    return local.value as V
   }
 
-  async getOrLoad(req: CacheRequest, loader: () => Promise<ReadyResponse>): Promise<CacheResult> {
-    if (!this.options.enabled) return new CacheResult(await loader(), 'BYPASS', req)
-    const key = this.fullKey(req)
+  async getOrLoad<V>(req: CacheRequest<V>, loader: () => Promise<V>): Promise<Cached<V>> {
+    if (!this.options.enabled) return { value: await loader(), source: 'bypass' }
+    const key = this.coherence.keyOf(req)
     const now = Date.now()
     const stats = this.stats.of(req.type)
 
-    const local = this.l1.get(key)
+    const local = this.servable(this.l1.get(key) as CacheEntry<V> | undefined, now)
     if (local && local.freshUntil > now) {
       stats.hitsL1++
-      return new CacheResult(local.value, 'HIT-L1', req)
+      return { value: local.value, source: 'l1' }
     }
-    const remote = local || !this.l2 ? undefined : await this.readL2(this.l2, key)
+    const remote = local ? undefined : this.servable(await this.readL2(key, req), now)
     if (remote && remote.freshUntil > now) {
-      this.l1.set(key, remote)
+      this.setL1(key, remote, req)
       stats.hitsL2++
-      return new CacheResult(remote.value, 'HIT-L2', req)
+      return { value: remote.value, source: 'l2' }
     }
     const stale = local ?? remote
     if (stale && stale.staleUntil > now) {
-      // Stale-while-revalidate: answer at once, refresh in the background (one refresh per key).
-      if (!this.inflight.has(key) && (stale.retryAt ?? 0) <= now && this.backgroundRefreshes < MAX_BACKGROUND_REFRESHES) {
-        this.backgroundRefreshes++
-        this.load(key, req, loader)
-          .catch(() => {
-            // Fail-safe: keep serving the stale copy, but do not hammer a failing database.
-            this.l1.set(key, { ...stale, retryAt: Date.now() + REFRESH_BACKOFF_MS })
-          })
-          .finally(() => this.backgroundRefreshes--)
-      }
+      this.refreshInBackground(key, req, loader, stale)
       stats.staleServed++
-      return new CacheResult(stale.value, 'STALE', req)
+      return { value: stale.value, source: 'stale' }
     }
-    const pending = this.inflight.get(key)
+    const pending = this.inflight.get(key) as Promise<CacheEntry<V>> | undefined
     if (pending) {
       stats.coalesced++
-      return new CacheResult((await pending).value, 'MISS', req)
+      return { value: (await pending).value, source: 'coalesced' }
     }
     // While our L2 read was in flight another caller's load may have finished and left: its value
     // is in L1 now, and loading again would be a second loader call for the same key.
-    const loaded = remote !== undefined || local !== undefined ? undefined : this.l1.get(key)
+    const loaded = remote !== undefined || local !== undefined ? undefined : this.servable(this.l1.get(key) as CacheEntry<V> | undefined, Date.now())
     if (loaded && loaded.freshUntil > Date.now()) {
       stats.coalesced++
-      return new CacheResult(loaded.value, 'MISS', req)
+      return { value: loaded.value, source: 'coalesced' }
     }
     stats.misses++
-    return new CacheResult((await this.load(key, req, loader)).value, 'MISS', req)
+    return { value: (await this.load(key, req, loader)).value, source: 'loaded' }
+  }
+
+  /** The entry, unless coherence forbids serving it (the bus is down and its data is too old). */
+  private servable<V>(entry: CacheEntry<V> | undefined, now: number): CacheEntry<V> | undefined {
+    return entry && this.coherence.servable(entry.builtAt, now) ? entry : undefined
+  }
+
+  private setL1<V>(key: string, entry: CacheEntry<V>, req: CacheRequest<V>): void {
+    const size = req.codec.size(entry.value) + key.length * 2 + ENTRY_OVERHEAD_BYTES
+    this.l1.set(key, { ...(entry as CacheEntry<unknown>), size })
+  }
+
+  /** Stale-while-revalidate: one refresh per key, a bounded number at once, backing off after a failure. */
+  private refreshInBackground<V>(key: string, req: CacheRequest<V>, loader: () => Promise<V>, stale: CacheEntry<V>): void {
+    const now = Date.now()
+    if (this.inflight.has(key) || (stale.retryAt ?? 0) > now || this.backgroundRefreshes >= MAX_BACKGROUND_REFRESHES) return
+    this.backgroundRefreshes++
+    this.load(key, req, loader)
+      .catch(() => {
+        // Fail-safe: keep serving the stale copy, but do not hammer a failing database.
+        this.setL1(key, { ...stale, retryAt: Date.now() + REFRESH_BACKOFF_MS }, req)
+      })
+      .finally(() => this.backgroundRefreshes--)
   }
 
   /** One L2 read per key at a time: a burst of callers for a key missing from L1 shares one GET. */
-  private readL2(l2: L2Tier, key: string): Promise<CacheEntry | undefined> {
+  private readL2<V>(key: string, req: CacheRequest<V>): Promise<CacheEntry<V> | undefined> {
+    const l2 = this.l2
+    if (!l2 || !this.coherence.l2Usable) return Promise.resolve(undefined)
     let read = this.l2Reads.get(key)
     if (!read) {
-      read = l2.get(key).finally(() => this.l2Reads.delete(key))
+      read = l2.get(key, req.codec).finally(() => this.l2Reads.delete(key))
       this.l2Reads.set(key, read)
     }
-    return read
+    return read as Promise<CacheEntry<V> | undefined>
   }
 
   /** Runs the loader once per key (waiters share it) and stores the result in both tiers. */
-  private load(key: string, req: CacheRequest, loader: () => Promise<ReadyResponse>): Promise<CacheEntry> {
-    const existing = this.inflight.get(key)
+  private load<V>(key: string, req: CacheRequest<V>, loader: () => Promise<V>): Promise<CacheEntry<V>> {
+    const existing = this.inflight.get(key) as Promise<CacheEntry<V>> | undefined
     if (existing) return existing
     const run = (async () => {
       try {
         if (this.options.distributedLock && this.l2) {
-          const shared = await this.loadUnderSharedLock(key, req, loader)
+          const shared = await this.loadUnderSharedLock(this.l2, key, req, loader)
           if (shared) return shared
         }
         return await this.loadAndStore(key, req, loader)
@@ -209,35 +255,34 @@ export class TieredCache {
     return run
   }
 
-  private async loadAndStore(key: string, req: CacheRequest, loader: () => Promise<ReadyResponse>): Promise<CacheEntry> {
+  private async loadAndStore<V>(key: string, req: CacheRequest<V>, loader: () => Promise<V>): Promise<CacheEntry<V>> {
     this.stats.of(req.type).loaderCalls++
+    // Taken before the read: the value is at least as recent as this.
+    const builtAt = Date.now()
     const value = await loader()
-    const entry = this.entryFor(value, req.ttlSeconds)
-    if (entry) {
-      this.l1.set(key, entry)
-      void this.l2?.set(key, entry)
-      return entry
-    }
-    return { value, freshUntil: 0, staleUntil: 0 }
+    const entry = this.entryFor(value, req, builtAt)
+    if (!entry) return { value, freshUntil: 0, staleUntil: 0, builtAt, positive: false }
+    this.setL1(key, entry, req)
+    if (this.coherence.l2Usable) void this.l2?.set(key, entry, req.codec)
+    return entry
   }
 
   /**
    * One loader per key across instances: the holder of a short Redis lock loads; the others poll
    * L2 for its result and, past a bounded wait, load themselves rather than fail.
    */
-  private async loadUnderSharedLock(key: string, req: CacheRequest, loader: () => Promise<ReadyResponse>): Promise<CacheEntry | undefined> {
-    const l2 = this.l2
-    if (!l2) return undefined
+  private async loadUnderSharedLock<V>(l2: L2Tier, key: string, req: CacheRequest<V>, loader: () => Promise<V>): Promise<CacheEntry<V> | undefined> {
+    const fromL2 = async () => {
+      const found = this.coherence.l2Usable ? this.servable(await l2.get(key, req.codec), Date.now()) : undefined
+      if (!found || found.freshUntil <= Date.now()) return undefined
+      this.setL1(key, found, req)
+      return found
+    }
     const token = randomUUID()
     if (await l2.tryLock(key, token, LOCK_TTL_MS)) {
       try {
         // The previous holder may have stored the value and let go between our L2 read and the lock.
-        const stored = await l2.get(key)
-        if (stored && stored.freshUntil > Date.now()) {
-          this.l1.set(key, stored)
-          return stored
-        }
-        return await this.loadAndStore(key, req, loader)
+        return (await fromL2()) ?? (await this.loadAndStore(key, req, loader))
       } finally {
         void l2.unlock(key, token)
       }
@@ -245,66 +290,24 @@ export class TieredCache {
     const deadline = Date.now() + LOCK_WAIT_MS
     while (Date.now() < deadline) {
       await Bun.sleep(LOCK_POLL_MS)
-      const found = await l2.get(key)
-      if (found && found.freshUntil > Date.now()) {
-        this.l1.set(key, found)
-        return found
-      }
+      const found = await fromL2()
+      if (found) return found
     }
     return undefined
   }
 
-  /** Freshness window for a loaded value; undefined for what must not be cached (5xx, other 4xx). */
-  private entryFor(value: ReadyResponse, ttlSeconds: number): CacheEntry | undefined {
+  /** Freshness window for a loaded value, as its codec says; undefined for what must not be cached. */
+  private entryFor<V>(value: V, req: CacheRequest<V>, builtAt: number): CacheEntry<V> | undefined {
+    const keep = req.codec.keep(value)
     const now = Date.now()
-    if (value.status === 404) {
+    if (keep === 'never') return undefined
+    if (keep === 'negative') {
       if (this.options.negativeTtlSeconds === 0) return undefined
       const until = now + this.options.negativeTtlSeconds * 1000
-      return { value, freshUntil: until, staleUntil: until }
+      return { value, freshUntil: until, staleUntil: until, builtAt, positive: false }
     }
-    if (value.status < 200 || value.status >= 300) return undefined
-    const ttlMs = ttlSeconds * 1000 * (1 - JITTER + Math.random() * 2 * JITTER)
+    const ttlMs = req.ttlSeconds * 1000 * (1 - JITTER + Math.random() * 2 * JITTER)
     const freshUntil = now + ttlMs
-    return { value, freshUntil, staleUntil: freshUntil + this.options.graceSeconds * 1000 }
-  }
-
-  /**
-   * Makes every value depending on these scopes unreachable on every instance: bumps the shared
-   * generations in Redis (or locally without it) and announces them on the bus.
-   */
-  async invalidate(scopes: readonly string[]): Promise<void> {
-    if (scopes.length === 0) return
-    const shared = await this.l2?.bumpGenerations(scopes)
-    const generations = shared ?? this.generations.bumpLocal(scopes)
-    this.generations.apply(generations)
-    this.purgeL1(Object.keys(generations))
-    if (shared) {
-      this.stats.busMessagesOut++
-      void this.l2?.publish(JSON.stringify({ origin: this.origin, generations } satisfies BusMessage))
-    }
-  }
-
-  private onBusMessage(message: BusMessage): void {
-    this.stats.busMessagesIn++
-    if (message.origin === this.origin) return
-    this.generations.apply(message.generations)
-    this.purgeL1(Object.keys(message.generations))
-  }
-
-  /** Drops L1 entries built on an older generation of these scopes, freeing their memory now. */
-  private purgeL1(scopes: string[]): void {
-    const namespaces = new Set(scopes.filter((s) => s.startsWith('ns:')).map((s) => s.slice(3)))
-    const tokens = scopes.filter((s) => !s.startsWith('ns:')).map((s) => `|${s}@`)
-    for (const key of this.l1.keys()) {
-      const type = key.slice(0, key.indexOf(':'))
-      if (namespaces.has(type) || tokens.some((t) => key.includes(t))) this.l1.delete(key)
-    }
-  }
-
-  /** After a (re)connect: messages may have been missed, so drop L1 and re-read the generations. */
-  private async resync(): Promise<void> {
-    const shared = await this.l2?.readGenerations()
-    if (shared) this.generations.apply(shared)
-    this.l1.clear()
+    return { value, freshUntil, staleUntil: freshUntil + this.options.graceSeconds * 1000, builtAt, positive: true }
   }
 }

@@ -23,6 +23,8 @@ export function helpText(): string {
     '  users list [--email E] [--limit N]',
     '                              list users, newest first (default N=100)',
     '  users revoke-keys --email E revoke every API key of the user (running servers drop them at once via Redis)',
+  '  users set-role --email E --role user|admin',
+  '                              change a user\'s role (running servers see it at once via Redis)',
     '  version                     print the version',
     '  help, --help                this text',
     '',

@@ -1,11 +1,13 @@
 import { createApp } from '../app.ts'
 import { createCache } from '../cache/create.ts'
+import { resolveCachePrefix } from '../cache/prefix.ts'
 import type { TieredCache } from '../cache/tiered-cache.ts'
 import type { Config } from '../config.ts'
 import { jsonError } from '../http/errors.ts'
 import { EventBatcher } from '../modules/events/batcher.ts'
 import { openDatabase } from '../platform/database.ts'
 import { configureQueryMetrics } from '../platform/db-metrics.ts'
+import { readDeploymentIdentity } from '../platform/deployment.ts'
 import { errorFields, type Logger } from '../platform/log.ts'
 import { migrate } from '../platform/migrate.ts'
 import { MIGRATION_FILES } from '../platform/migration-files.ts'
@@ -14,6 +16,8 @@ import { DEMO_SEED, hasVideos, seedDatabase } from '../seed/index.ts'
 import { parseOptions } from './usage.ts'
 
 const SHUTDOWN_GRACE_MS = 10_000
+/** At shutdown, how long invalidations that could not reach Redis yet may still try. */
+const ANNOUNCE_GRACE_MS = 2_000
 /** Keep-alive connections idle this long are closed (Elysia's own default). */
 const IDLE_TIMEOUT_SECONDS = 30
 
@@ -40,8 +44,10 @@ export async function serveCommand(args: string[], config: Config, log: Logger):
       const counts = await seedDatabase(db.sql, DEMO_SEED)
       log.info('demo data seeded', { ...counts })
     }
-    cache = createCache(config, redis, log)
+    const prefix = resolveCachePrefix(config, await readDeploymentIdentity(db.sql))
+    cache = createCache(config, redis, log, prefix)
     await cache.start()
+    if (redis) log.info('cache: L1 and Redis', { prefix, bus_trusted: cache.busTrusted })
     const { app, fetch } = createApp({ config, sql: db.sql, redis, cache, log, events })
     const server = Bun.serve({
       port: config.PORT,
@@ -69,6 +75,7 @@ export async function serveCommand(args: string[], config: Config, log: Logger):
     }
   } finally {
     await events.close()
+    if (cache && !(await cache.settle(ANNOUNCE_GRACE_MS))) log.warn('stopping with cache invalidations Redis never received: other instances keep their copies until they expire')
     await cache?.close()
     if (redis) await closeRedis(redis)
     await db.close()

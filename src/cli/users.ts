@@ -1,5 +1,6 @@
 import { createCache } from '../cache/create.ts'
-import { afterCredentialsChanged } from '../cache/scopes.ts'
+import { resolveCachePrefix } from '../cache/prefix.ts'
+import { afterAccountChanged, afterCredentialsChanged } from '../cache/scopes.ts'
 import type { Config } from '../config.ts'
 import { listUsersQuery, toAdminUser } from '../modules/admin/service.ts'
 import {
@@ -10,22 +11,26 @@ import {
   revokeApiKeysOf,
   ROLES,
   scopesOfRole,
+  setRole,
   type Account,
   type Plan,
   type Role,
 } from '../modules/auth/service.ts'
 import { openDatabase } from '../platform/database.ts'
 import type { Sql } from '../platform/db.ts'
+import { readDeploymentIdentity } from '../platform/deployment.ts'
 import type { Logger } from '../platform/log.ts'
 import { migrate } from '../platform/migrate.ts'
 import { MIGRATION_FILES } from '../platform/migration-files.ts'
 import { closeRedis, createRedis } from '../platform/redis.ts'
 import { integerOption, parseOptions, UsageError } from './usage.ts'
 
-// `transcript-api users create|key|list|revoke-keys`: accounts without a browser. `create` makes a
-// user and prints an API key for it, so a fresh VM gets its first admin from the shell.
+// `transcript-api users create|key|list|revoke-keys|set-role`: accounts without a browser. `create`
+// makes a user and prints an API key for it, so a fresh VM gets its first admin from the shell.
 
 const REDIS_WAIT_MS = 3000
+/** How long a revocation keeps trying to reach Redis before the command gives up on telling the servers. */
+const ANNOUNCE_WAIT_MS = 5000
 
 function oneOf<T extends string>(command: string, flag: string, raw: string | undefined, values: readonly T[], fallback: T): T {
   if (raw === undefined) return fallback
@@ -48,24 +53,25 @@ async function printNewKey(sql: Sql, account: Account, name: string): Promise<vo
   console.log(key)
 }
 
-/** Tells running servers (through the Redis bus) to drop cached lookups of these credentials. */
-async function announceRevoked(config: Config, log: Logger, hashes: string[]): Promise<void> {
-  if (hashes.length === 0) return
+/** Tells running servers (through the Redis bus) to drop what they cached of these scopes: `what` changed. */
+async function announce(config: Config, log: Logger, sql: Sql, scopes: string[], what: string): Promise<void> {
+  if (scopes.length === 0) return
   if (!config.REDIS_URL) {
-    log.warn('REDIS_URL is not set: a running server accepts the revoked keys until its cached lookups expire (CACHE_SESSION_TTL)')
+    log.warn(`REDIS_URL is not set: a running server sees ${what} only when its cached lookups expire (CACHE_SESSION_TTL)`)
     return
   }
   const redis = createRedis(config.REDIS_URL, log)
   const deadline = Date.now() + REDIS_WAIT_MS
   while (!redis.isReady && Date.now() < deadline) await Bun.sleep(20)
-  const cache = createCache(config, redis, log)
+  const cache = createCache(config, redis, log, resolveCachePrefix(config, await readDeploymentIdentity(sql)))
   try {
-    if (!redis.isReady) {
-      log.warn('Redis is not reachable: running servers accept the revoked keys until their cached lookups expire (CACHE_SESSION_TTL)')
-      return
-    }
     await cache.start()
-    await cache.invalidate(afterCredentialsChanged(hashes))
+    await cache.invalidate(scopes)
+    if (!(await cache.settle(ANNOUNCE_WAIT_MS))) {
+      log.warn(
+        `Redis is not reachable: running servers that cannot reach it either see ${what} after CACHE_BUS_DOWN_MAX_AGE (${config.CACHE_BUS_DOWN_MAX_AGE} s); any that can see it only when their cached lookups expire (CACHE_SESSION_TTL)`,
+      )
+    }
   } finally {
     await cache.close()
     await closeRedis(redis)
@@ -134,13 +140,26 @@ export async function usersCommand(args: string[], config: Config, log: Logger):
           sql,
           found.map((a) => a.id),
         )
-        await announceRevoked(config, log, hashes)
+        await announce(config, log, sql, afterCredentialsChanged(hashes), 'the revocation')
         console.log(`revoked ${hashes.length} API key${hashes.length === 1 ? '' : 's'} of ${email}`)
+      })
+    }
+    case 'set-role': {
+      const o = parseOptions('users set-role', rest, { email: { type: 'string' }, role: { type: 'string' } })
+      const email = requireEmail('users set-role', o.email)
+      if (o.role === undefined) throw new UsageError('users set-role: --role is required (user or admin)')
+      const role: Role = oneOf('users set-role', 'role', o.role, ROLES, 'user')
+      return run(async (sql) => {
+        const found = await findAccountsByEmail(sql, email)
+        if (found.length === 0) throw new UsageError(`users set-role: no user with email ${email}`)
+        const changed = await Promise.all(found.map((a) => setRole(sql, a.id, role)))
+        await announce(config, log, sql, found.flatMap((a) => afterAccountChanged(a.id)), 'the new role')
+        console.log(`${email}: role ${role} (${changed.length} user${changed.length === 1 ? '' : 's'})`)
       })
     }
     default:
       throw new UsageError(
-        `users: expected a subcommand: create --email E [--name N] [--role user|admin] [--plan free|pro], key --email E, list [--email E] [--limit N], revoke-keys --email E${sub ? ` (got ${JSON.stringify(sub)})` : ''}`,
+        `users: expected a subcommand: create --email E [--name N] [--role user|admin] [--plan free|pro], key --email E, list [--email E] [--limit N], revoke-keys --email E, set-role --email E --role user|admin${sub ? ` (got ${JSON.stringify(sub)})` : ''}`,
       )
   }
 }

@@ -1,7 +1,10 @@
 import { createCache } from '../cache/create.ts'
+import { resolveCachePrefix } from '../cache/prefix.ts'
+import type { TieredCache } from '../cache/tiered-cache.ts'
 import { ConfigError, type Config } from '../config.ts'
 import { openDatabase } from '../platform/database.ts'
 import { configureQueryMetrics } from '../platform/db-metrics.ts'
+import { readDeploymentIdentity } from '../platform/deployment.ts'
 import type { Logger } from '../platform/log.ts'
 import { migrate } from '../platform/migrate.ts'
 import { MIGRATION_FILES } from '../platform/migration-files.ts'
@@ -52,17 +55,20 @@ export async function workerCommand(args: string[], config: Config, log: Logger)
   const signal = shutdownSignal(() => stopNow())
   // Each loop holds at most one connection at a time; the sweep and stage updates need a spare.
   const db = await openDatabase({ ...config, DB_POOL_MAX: Math.max(config.DB_POOL_MAX, concurrency + 2) }, log, 'transcript-api worker')
-  // The worker reads nothing through the cache; it only announces what its jobs changed, via the
-  // same generations and bus as the servers. Without Redis they see results after their TTLs.
+  // The worker reads nothing through the cache; it only announces what its jobs changed, through the
+  // same versions and bus as the servers. Without Redis they see results after their TTLs.
   const redis = config.REDIS_URL ? createRedis(config.REDIS_URL, log) : undefined
-  const cache = redis ? createCache(config, redis, log) : undefined
-  if (!cache) log.warn('REDIS_URL is not set: servers will see finished jobs only when their cached copies expire')
+  if (!redis) log.warn('REDIS_URL is not set: servers will see finished jobs only when their cached copies expire')
+  let cache: TieredCache | undefined
   configureQueryMetrics({ slowQueryMs: config.DB_SLOW_QUERY_MS, poolMax: db.poolMax, log })
   const metrics = metricsPort !== undefined && config.ENABLE_METRICS ? serveMetrics(config.HOST, metricsPort) : undefined
   if (metrics) log.info('worker metrics', { url: `http://${config.HOST}:${metrics.port}/metrics` })
   try {
-    await cache?.start()
     await migrate(db.sql, MIGRATION_FILES, log)
+    if (redis) {
+      cache = createCache(config, redis, log, resolveCachePrefix(config, await readDeploymentIdentity(db.sql)))
+      await cache.start()
+    }
     const worker = startWorker({
       sql: db.sql,
       log,
@@ -79,6 +85,7 @@ export async function workerCommand(args: string[], config: Config, log: Logger)
     await worker.stop(graceS * 1000)
   } finally {
     await metrics?.stop()
+    if (cache && !(await cache.settle(2000))) log.warn('stopping with cache invalidations Redis never received: servers keep their copies until they expire')
     await cache?.close()
     if (redis) await closeRedis(redis)
     await db.close()

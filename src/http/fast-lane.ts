@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache'
 import type { CacheRequest } from '../cache/cache-request.ts'
 import type { KeyMemo, TieredCache } from '../cache/tiered-cache.ts'
 import type { CachePolicy } from './cache-policy.ts'
-import type { CacheResult } from './ready-response.ts'
+import type { CacheResult, ReadyResponse } from './ready-response.ts'
 import type { RequestRecorder } from './request-recorder.ts'
 import { serveReady } from './serve-ready.ts'
 
@@ -20,7 +20,7 @@ export interface FastRoute {
 }
 
 interface Learned {
-  request: CacheRequest
+  request: CacheRequest<ReadyResponse>
   template: string
   route: FastRoute
   storageKey: KeyMemo
@@ -71,7 +71,7 @@ export class FastLane {
     const target = url.slice(start)
     const query = target.indexOf('?')
     if ((query === -1 ? target : target.slice(0, query)) !== path) return
-    this.learned.set(target, { request: result.request, template, route, storageKey: { key: '', epoch: -1 } })
+    this.learned.set(target, { request: result.request, template, route, storageKey: { key: '', clock: -1 } })
   }
 
   /** The response for a fresh L1 hit of a learned URL, or undefined: then the router answers. */

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache'
-import type { CachePolicy } from './cache-policy.ts'
 import type { CacheRequest } from '../cache/cache-request.ts'
+import type { Bytes } from '../cache/codec.ts'
+import type { CachePolicy } from './cache-policy.ts'
 
 // A response prepared once and served many times: status, content type, body bytes, gzip bytes and
 // an ETag, all computed up front. Handlers of cacheable GETs produce one; the cache stores exactly
@@ -16,9 +17,6 @@ export const GZIP_MIN_BYTES = 1024
 const GZIP_LEVEL = 6
 
 export const JSON_TYPE = 'application/json'
-
-/** Bytes backed by a plain ArrayBuffer (what Response, gzip and Redis accept). */
-export type Bytes = Uint8Array<ArrayBuffer>
 
 /** Identity bodies decompressed for clients without gzip, by response, within this many bytes. */
 const INFLATED_MAX_BYTES = 16 * 1024 * 1024
@@ -101,7 +99,7 @@ export class CacheResult {
   constructor(
     readonly value: ReadyResponse,
     readonly source: XCache,
-    readonly request: CacheRequest,
+    readonly request: CacheRequest<ReadyResponse>,
   ) {}
 }
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { readyResponseCodec } from '../../src/http/ready-codec.ts'
 import { ReadyResponse } from '../../src/http/ready-response.ts'
 import { cacheOptions, connectedRedis, privateRedis, testCache } from '../support/redis.ts'
 
@@ -12,7 +13,7 @@ afterAll(async () => {
   await redis.stop()
 })
 
-const req = (key: string) => ({ type: 'video', key, scopes: [], ttlSeconds: 60 })
+const req = (key: string) => ({ type: 'video', key, scopes: [], ttlSeconds: 60, codec: readyResponseCodec })
 
 describe('Redis outage', () => {
   test('requests keep succeeding within the L2 timeout while Redis is down; L2 is used again after it returns', async () => {
@@ -39,7 +40,7 @@ describe('Redis outage', () => {
       // Every request succeeded; the slowest paid at most the L2 timeout on top of the loader.
       expect(p99).toBeLessThan(opts.l2TimeoutMs + loaderMs + 40)
       expect(a.cache.breakerState).toBe('open')
-      expect((await a.cache.getOrLoad(req('warm'), () => loader('warm'))).source).toBe('HIT-L1')
+      expect((await a.cache.getOrLoad(req('warm'), () => loader('warm'))).source).toBe('l1')
 
       await redis.start()
       for (let i = 0; i < 100 && !(a.redis.isReady && a.cache.breakerState !== 'open'); i++) await Bun.sleep(50)
@@ -49,7 +50,7 @@ describe('Redis outage', () => {
       await Bun.sleep(50)
       const b = await testCache(opts, await connectedRedis(redis.url))
       try {
-        expect((await b.cache.getOrLoad(req('after-2'), () => loader('after-2'))).source).toBe('HIT-L2')
+        expect((await b.cache.getOrLoad(req('after-2'), () => loader('after-2'))).source).toBe('l2')
       } finally {
         await b.close()
       }

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto'
 import { describe, expect, test } from 'bun:test'
 import { TieredCache } from '../../src/cache/tiered-cache.ts'
+import { readyResponseCodec } from '../../src/http/ready-codec.ts'
 import { ReadyResponse } from '../../src/http/ready-response.ts'
 import { quietLog } from '../support/postgres.ts'
 import { cacheOptions, testCache } from '../support/redis.ts'
 
 const video = (id: string, title = 't') => ReadyResponse.json({ id, title })
-const req = (key: string, scopes: string[] = [], ttlSeconds = 60) => ({ type: 'video', key, scopes, ttlSeconds })
+const req = (key: string, scopes: string[] = [], ttlSeconds = 60) => ({ type: 'video', key, scopes, ttlSeconds, codec: readyResponseCodec })
 const text = (r: ReadyResponse) => new TextDecoder().decode(r.body)
 
 describe('read path', () => {
@@ -20,14 +21,14 @@ describe('read path', () => {
         calls++
         return video('1')
       }
-      expect((await a.cache.getOrLoad(req('1'), loader)).source).toBe('MISS')
-      expect((await a.cache.getOrLoad(req('1'), loader)).source).toBe('HIT-L1')
+      expect((await a.cache.getOrLoad(req('1'), loader)).source).toBe('loaded')
+      expect((await a.cache.getOrLoad(req('1'), loader)).source).toBe('l1')
       await Bun.sleep(20) // the L2 write is fire-and-forget
       const fromL2 = await b.cache.getOrLoad(req('1'), loader)
-      expect(fromL2.source).toBe('HIT-L2')
+      expect(fromL2.source).toBe('l2')
       expect(text(fromL2.value)).toBe(text(video('1')))
       expect(fromL2.value.etag).toBe(video('1').etag)
-      expect((await b.cache.getOrLoad(req('1'), loader)).source).toBe('HIT-L1')
+      expect((await b.cache.getOrLoad(req('1'), loader)).source).toBe('l1')
       expect(calls).toBe(1)
     } finally {
       await a.close()
@@ -61,8 +62,8 @@ describe('read path', () => {
         calls++
         return video('x')
       }
-      expect((await cache.getOrLoad(req('x'), loader)).source).toBe('BYPASS')
-      expect((await cache.getOrLoad(req('x'), loader)).source).toBe('BYPASS')
+      expect((await cache.getOrLoad(req('x'), loader)).source).toBe('bypass')
+      expect((await cache.getOrLoad(req('x'), loader)).source).toBe('bypass')
       expect(calls).toBe(2)
       expect(cache.l1Entries).toBe(0)
     } finally {
@@ -78,10 +79,10 @@ describe('read path', () => {
       calls++
       return video('solo')
     }
-    expect((await cache.getOrLoad(req('solo'), loader)).source).toBe('MISS')
-    expect((await cache.getOrLoad(req('solo'), loader)).source).toBe('HIT-L1')
+    expect((await cache.getOrLoad(req('solo'), loader)).source).toBe('loaded')
+    expect((await cache.getOrLoad(req('solo'), loader)).source).toBe('l1')
     await cache.invalidate(['video:solo'])
-    expect((await cache.getOrLoad(req('solo', ['video:solo']), loader)).source).toBe('MISS')
+    expect((await cache.getOrLoad(req('solo', ['video:solo']), loader)).source).toBe('loaded')
     expect(calls).toBe(2)
   })
 })
@@ -102,12 +103,12 @@ describe('freshness', () => {
       await cache.getOrLoad(r, loader)
       await Bun.sleep(80) // past the 50 ms TTL (±10% jitter)
       const stale = await Promise.all(Array.from({ length: 50 }, () => cache.getOrLoad(r, loader)))
-      expect(stale.every((s) => s.source === 'STALE' && text(s.value).includes('"v1"'))).toBe(true)
+      expect(stale.every((s) => s.source === 'stale' && text(s.value).includes('"v1"'))).toBe(true)
       expect(calls).toBe(2) // one refresh for 50 stale reads
       release()
       await Bun.sleep(20)
       const fresh = await cache.getOrLoad(r, loader)
-      expect(fresh.source).toBe('HIT-L1')
+      expect(fresh.source).toBe('l1')
       expect(text(fresh.value)).toContain('"v2"')
     } finally {
       await close()
@@ -135,18 +136,18 @@ describe('freshness', () => {
       refreshing = true
       most = 0
       const first = await Promise.all(ids.map((id) => cache.getOrLoad(req(id, [], 0.05), loader(id))))
-      expect(first.every((r) => r.source === 'STALE' && text(r.value).includes('"old"'))).toBe(true)
+      expect(first.every((r) => r.source === 'stale' && text(r.value).includes('"old"'))).toBe(true)
       expect(running).toBe(4)
       release()
       await Bun.sleep(20)
       // The rest refresh on later requests that find them stale, never more than 4 at once.
       const sources: string[][] = []
-      for (let round = 0; round < 20 && !sources.at(-1)?.every((s) => s === 'HIT-L1'); round++) {
+      for (let round = 0; round < 20 && !sources.at(-1)?.every((s) => s === 'l1'); round++) {
         sources.push((await Promise.all(ids.map((id) => cache.getOrLoad(req(id, [], 60), loader(id))))).map((r) => r.source))
         await Bun.sleep(5)
       }
-      expect(sources[0]?.filter((s) => s === 'HIT-L1').length).toBe(4)
-      expect(sources.at(-1)?.every((s) => s === 'HIT-L1')).toBe(true)
+      expect(sources[0]?.filter((s) => s === 'l1').length).toBe(4)
+      expect(sources.at(-1)?.every((s) => s === 'l1')).toBe(true)
       expect(most).toBe(4)
       const last = await Promise.all(ids.map((id) => cache.getOrLoad(req(id, [], 60), loader(id))))
       expect(last.every((r) => text(r.value).includes('"new"'))).toBe(true)
@@ -168,7 +169,7 @@ describe('freshness', () => {
       fail = true
       await Bun.sleep(80)
       const served = await cache.getOrLoad(r, loader)
-      expect(served.source).toBe('STALE')
+      expect(served.source).toBe('stale')
       expect(text(served.value)).toBe(text(video('fs')))
       await Bun.sleep(400) // past TTL + grace
       await expect(cache.getOrLoad(r, loader)).rejects.toThrow('database down')
@@ -188,7 +189,7 @@ describe('freshness', () => {
       }
       const r = req('new', ['video:new'])
       expect((await cache.getOrLoad(r, loader)).value.status).toBe(404)
-      expect((await cache.getOrLoad(r, loader)).source).toBe('HIT-L1')
+      expect((await cache.getOrLoad(r, loader)).source).toBe('l1')
       exists = true
       await cache.invalidate(['video:new'])
       const created = await cache.getOrLoad(req('new', ['video:new']), loader)
@@ -234,7 +235,7 @@ describe('bounds', () => {
       return big
     }
     expect((await cache.getOrLoad(req('big'), loader)).value).toBe(big)
-    expect((await cache.getOrLoad(req('big'), loader)).source).toBe('MISS')
+    expect((await cache.getOrLoad(req('big'), loader)).source).toBe('loaded')
     expect(calls).toBe(2)
     expect(cache.l1Entries).toBe(0)
   })
@@ -274,14 +275,14 @@ describe('invalidation across instances', () => {
         calls++
         return video('q')
       }
-      const search = (q: string) => ({ type: 'search', key: q, scopes: [], ttlSeconds: 60 })
+      const search = (q: string) => ({ type: 'search', key: q, scopes: [], ttlSeconds: 60, codec: readyResponseCodec })
       await cache.getOrLoad(search('a'), loader)
       await cache.getOrLoad(search('b'), loader)
       await cache.getOrLoad(req('unrelated'), loader)
       await cache.invalidate(['ns:search'])
-      expect((await cache.getOrLoad(search('a'), loader)).source).toBe('MISS')
-      expect((await cache.getOrLoad(search('b'), loader)).source).toBe('MISS')
-      expect((await cache.getOrLoad(req('unrelated'), loader)).source).toBe('HIT-L1')
+      expect((await cache.getOrLoad(search('a'), loader)).source).toBe('loaded')
+      expect((await cache.getOrLoad(search('b'), loader)).source).toBe('loaded')
+      expect((await cache.getOrLoad(req('unrelated'), loader)).source).toBe('l1')
       expect(calls).toBe(5)
     } finally {
       await close()

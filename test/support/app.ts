@@ -4,10 +4,10 @@ import type { Sql } from '../../src/platform/db.ts'
 import type { RedisClient } from '../../src/platform/redis.ts'
 import { createCache } from '../../src/cache/create.ts'
 import { quietLog } from './postgres.ts'
-import { uniquePrefix } from './redis.ts'
+import { TEST_VERSIONS_TTL_SECONDS, uniquePrefix } from './redis.ts'
 
 export function testConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({ LOG_LEVEL: 'error', ...env })
+  return loadConfig({ LOG_LEVEL: 'error', CACHE_VERSIONS_TTL: String(TEST_VERSIONS_TTL_SECONDS), ...env })
 }
 
 /**

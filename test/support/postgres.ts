@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import postgres from 'postgres'
 import { createPool, type Sql } from '../../src/platform/db.ts'
-import { createLogger } from '../../src/platform/log.ts'
+import type { LogLevel } from '../../src/config.ts'
+import { createLogger, SerialisedFields, type Logger } from '../../src/platform/log.ts'
 import { migrate } from '../../src/platform/migrate.ts'
 import { MIGRATION_FILES } from '../../src/platform/migration-files.ts'
 
@@ -41,3 +42,19 @@ export async function createTestDatabase(options: { migrated?: boolean } = {}): 
     },
   }
 }
+
+/** A logger whose lines a test can read: JSON objects, one per call, at or above `level`. */
+export function capturingLog(level: LogLevel = 'debug') {
+  const lines: LogLine[] = []
+  const at = (lvl: LogLevel) => (msg: string, fields?: object) => lines.push({ level: lvl, msg, ...(fields instanceof SerialisedFields ? {} : fields) })
+  const rank: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 }
+  const log: Logger = {
+    debug: (m, f) => rank[level] <= 0 && at('debug')(m, f),
+    info: (m, f) => rank[level] <= 1 && at('info')(m, f),
+    warn: (m, f) => rank[level] <= 2 && at('warn')(m, f),
+    error: (m, f) => at('error')(m, f),
+  }
+  return { log, lines }
+}
+
+export type LogLine = { level: LogLevel; msg: string } & Record<string, unknown>

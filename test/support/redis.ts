@@ -5,6 +5,9 @@ import { TieredCache, type CacheOptions } from '../../src/cache/tiered-cache.ts'
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 
+/** Versions hashes tests leave in the shared Redis expire after this long. */
+export const TEST_VERSIONS_TTL_SECONDS = 600
+
 /** A unique key prefix per test, so tests sharing the real Redis never see each other's keys. */
 export const uniquePrefix = () => `ta-test-${randomBytes(5).toString('hex')}`
 
@@ -24,6 +27,8 @@ export function cacheOptions(overrides: Partial<CacheOptions> = {}): CacheOption
     negativeTtlSeconds: 30,
     distributedLock: false,
     prefix: uniquePrefix(),
+    busDownMaxAgeSeconds: 5,
+    bookkeepingTtlSeconds: TEST_VERSIONS_TTL_SECONDS,
     ...overrides,
   }
 }
@@ -43,12 +48,12 @@ export async function testCache(options: CacheOptions, redis?: RedisClient) {
   }
 }
 
-/** A throwaway redis-server on its own port, which a test may stop and restart. */
-export async function privateRedis() {
+/** A throwaway redis-server on its own port, which a test may stop and restart; `args` are extra server options. */
+export async function privateRedis(args: string[] = []) {
   const port = 20000 + Math.floor(Math.random() * 20000)
   let proc: ReturnType<typeof Bun.spawn> | undefined
   const start = async () => {
-    proc = Bun.spawn(['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdout: 'ignore', stderr: 'ignore' })
+    proc = Bun.spawn(['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...args], { stdout: 'ignore', stderr: 'ignore' })
     for (let i = 0; i < 100; i++) {
       const ping = Bun.spawnSync(['redis-cli', '-p', String(port), 'ping'])
       if (ping.stdout.toString().includes('PONG')) return
@@ -59,7 +64,10 @@ export async function privateRedis() {
   await start()
   return {
     url: `redis://127.0.0.1:${port}`,
+    port,
     start,
+    /** Runs one command with redis-cli (FLUSHALL, CLIENT KILL, DEBUG SLEEP, CONFIG SET, …); its output. */
+    cli: (...command: string[]) => Bun.spawnSync(['redis-cli', '-p', String(port), ...command]).stdout.toString().trim(),
     async stop() {
       proc?.kill('SIGKILL')
       await proc?.exited

@@ -1,8 +1,9 @@
 import type { Config } from '../../config.ts'
+import type { Codec } from '../../cache/codec.ts'
+import { jsonCodec } from '../../cache/json-codec.ts'
 import { afterCredentialsChanged, CacheType, credentialScope, userScope } from '../../cache/scopes.ts'
 import type { TieredCache } from '../../cache/tiered-cache.ts'
-import { errorBody, HttpError } from '../../http/errors.ts'
-import { ReadyResponse } from '../../http/ready-response.ts'
+import { HttpError } from '../../http/errors.ts'
 import type { Sql } from '../../platform/db.ts'
 import { timed } from '../../platform/db-metrics.ts'
 import { errorFields, type Logger } from '../../platform/log.ts'
@@ -102,7 +103,12 @@ interface ApiKeyValue {
   revoked_at: string | null
 }
 
-const NOT_FOUND = () => ReadyResponse.json(errorBody('not_found', 'no such record'), 404)
+/** Lookups are cached as JSON records (null: no such row, kept for the negative TTL). */
+const CODECS = {
+  session: jsonCodec<SessionValue>(CacheType.session),
+  apiKey: jsonCodec<ApiKeyValue>(CacheType.apiKey),
+  account: jsonCodec<Account>(CacheType.account),
+}
 const TOUCH_EVERY_MS = 60_000
 
 export interface AuthDeps {
@@ -114,8 +120,6 @@ export interface AuthDeps {
 
 export class Auth {
   private readonly resolutions = new WeakMap<Request, Promise<Resolution>>()
-  /** Parsed cached values, so an L1 hit costs no JSON.parse. */
-  private readonly parsed = new WeakMap<ReadyResponse, unknown>()
   private readonly lastTouched = new Map<string, number>()
   readonly cookieOptions: CookieOptions
 
@@ -196,7 +200,7 @@ export class Auth {
   private async resolveSession(token: string, viaCookie: boolean, refresh: boolean): Promise<Resolution> {
     const hash = hashToken(token)
     const clear = viaCookie ? clearSessionCookie(this.cookieOptions) : undefined
-    const session = await this.lookup<SessionValue>(CacheType.session, hash, [credentialScope(hash)], async () => {
+    const session = await this.lookup(CODECS.session, hash, [credentialScope(hash)], async () => {
       const s = await timed('session_get', () => findSession(this.deps.sql, hash))
       return s && { id: s.id, user_id: s.user_id, expires_at: s.expires_at.toISOString() }
     })
@@ -223,7 +227,7 @@ export class Auth {
 
   private async resolveApiKey(key: string): Promise<Resolution> {
     const hash = hashToken(key)
-    const k = await this.lookup<ApiKeyValue>(CacheType.apiKey, hash, [credentialScope(hash)], async () => {
+    const k = await this.lookup(CODECS.apiKey, hash, [credentialScope(hash)], async () => {
       const r = await timed('api_key_get', () => findApiKey(this.deps.sql, hash))
       return r && { ...r, expires_at: r.expires_at?.toISOString() ?? null, revoked_at: r.revoked_at?.toISOString() ?? null }
     })
@@ -241,22 +245,14 @@ export class Auth {
   }
 
   private account(userId: string): Promise<Account | undefined> {
-    return this.lookup<Account>(CacheType.account, userId, [userScope(userId)], () => timed('account_get', () => findAccount(this.deps.sql, userId)))
+    return this.lookup(CODECS.account, userId, [userScope(userId)], () => timed('account_get', () => findAccount(this.deps.sql, userId)))
   }
 
-  /** A small record through the two-tier cache, stored as a ready JSON response (404 when absent). */
-  private async lookup<T>(type: string, key: string, scopes: string[], load: () => Promise<T | undefined>): Promise<T | undefined> {
-    const { value } = await this.deps.cache.getOrLoad({ type, key, scopes, ttlSeconds: this.deps.config.CACHE_SESSION_TTL }, async () => {
-      const found = await load()
-      return found === undefined ? NOT_FOUND() : ReadyResponse.json(found)
-    })
-    if (value.status !== 200) return undefined
-    let parsed = this.parsed.get(value)
-    if (parsed === undefined) {
-      parsed = JSON.parse(new TextDecoder().decode(value.body)) as unknown
-      this.parsed.set(value, parsed)
-    }
-    return parsed as T
+  /** A small record through the two-tier cache (the codec's name is its cache type); undefined when there is no such row. */
+  private async lookup<T>(codec: Codec<T | null>, key: string, scopes: string[], load: () => Promise<T | undefined>): Promise<T | undefined> {
+    const request = { type: codec.name, key, scopes, ttlSeconds: this.deps.config.CACHE_SESSION_TTL, codec }
+    const { value } = await this.deps.cache.getOrLoad(request, async () => (await load()) ?? null)
+    return value ?? undefined
   }
 
   /** last_used_at, at most once a minute per key and instance, off the request path. */

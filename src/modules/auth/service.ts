@@ -84,6 +84,14 @@ export async function setPlan(sql: Sql, id: string, plan: Plan): Promise<Account
   return row && toAccount(row)
 }
 
+/** A role change (the CLI's `users set-role`); callers invalidate the account on every instance. */
+export async function setRole(sql: Sql, id: string, role: Role): Promise<Account | undefined> {
+  const [row] = await sql<AccountRow[]>`
+    UPDATE users SET role = ${role}, updated_at = now() WHERE id = ${id}
+    RETURNING id, email, name, avatar_url, role, plan, created_at`
+  return row && toAccount(row)
+}
+
 // Sessions
 
 export interface SessionRecord {

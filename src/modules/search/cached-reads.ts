@@ -1,7 +1,7 @@
 import { CacheType } from '../../cache/scopes.ts'
 import type { TieredCache } from '../../cache/tiered-cache.ts'
 import type { Config } from '../../config.ts'
-import { loadReady } from '../../http/load-ready.ts'
+import { cachedResponse } from '../../http/cached-response.ts'
 import type { CacheResult } from '../../http/ready-response.ts'
 import type { Sql } from '../../platform/db.ts'
 import { timed } from '../../platform/db-metrics.ts'
@@ -13,7 +13,7 @@ import { searchSegments } from './service.ts'
 
 export function cachedSearch(deps: { sql: Sql; cache: TieredCache; config: Config }, p: SearchParams): Promise<CacheResult> {
   const key = `${p.scope}|${p.limit}|${p.after ? `${p.after.rank}|${p.after.id}` : ''}`
-  return deps.cache.getOrLoad({ type: CacheType.search, key, scopes: [], ttlSeconds: deps.config.CACHE_SEARCH_TTL }, () =>
-    loadReady(() => timed('search', () => searchSegments(deps.sql, p), [p.scope, p.after])),
+  return cachedResponse(deps.cache, { type: CacheType.search, key, scopes: [], ttlSeconds: deps.config.CACHE_SEARCH_TTL }, () =>
+    timed('search', () => searchSegments(deps.sql, p), [p.scope, p.after]),
   )
 }

@@ -1,8 +1,8 @@
 import { CacheType, transcriptScope, videoScope } from '../../cache/scopes.ts'
 import type { TieredCache } from '../../cache/tiered-cache.ts'
 import type { Config } from '../../config.ts'
+import { cachedResponse } from '../../http/cached-response.ts'
 import { notFound } from '../../http/errors.ts'
-import { loadReady } from '../../http/load-ready.ts'
 import { ReadyResponse, type CacheResult } from '../../http/ready-response.ts'
 import type { Sql } from '../../platform/db.ts'
 import { timed } from '../../platform/db-metrics.ts'
@@ -33,13 +33,13 @@ async function findTranscript(sql: Sql, id: string, choice: SourceChoice): Promi
 const scopesOf = (id: string) => [videoScope(id), transcriptScope(id)]
 
 export function cachedTranscript(deps: Deps, id: string, choice: SourceChoice): Promise<CacheResult> {
-  return deps.cache.getOrLoad(
+  return cachedResponse(
+    deps.cache,
     { type: CacheType.transcript, key: `${id}:${choice}`, scopes: scopesOf(id), ttlSeconds: deps.config.CACHE_TRANSCRIPT_TTL },
-    () =>
-      loadReady(async () => {
-        const tr = await findTranscript(deps.sql, id, choice)
-        return { ...tr, created_at: tr.created_at.toISOString() }
-      }),
+    async () => {
+      const tr = await findTranscript(deps.sql, id, choice)
+      return { ...tr, created_at: tr.created_at.toISOString() }
+    },
   )
 }
 
@@ -56,13 +56,13 @@ function downloadName(t: StoredTranscript, ext: ExportFormat): string {
 }
 
 export function cachedExport(deps: Deps, id: string, choice: SourceChoice, format: ExportFormat): Promise<CacheResult> {
-  return deps.cache.getOrLoad(
+  return cachedResponse(
+    deps.cache,
     { type: CacheType.transcriptExport, key: `${id}:${choice}:${format}`, scopes: scopesOf(id), ttlSeconds: deps.config.CACHE_TRANSCRIPT_TTL },
-    () =>
-      loadReady(async () => {
-        const tr = await findTranscript(deps.sql, id, choice)
-        const { contentType, render } = EXPORTS[format]
-        return ReadyResponse.text(render(tr), contentType, { 'content-disposition': `attachment; filename="${downloadName(tr, format)}"` })
-      }),
+    async () => {
+      const tr = await findTranscript(deps.sql, id, choice)
+      const { contentType, render } = EXPORTS[format]
+      return ReadyResponse.text(render(tr), contentType, { 'content-disposition': `attachment; filename="${downloadName(tr, format)}"` })
+    },
   )
 }

@@ -1,9 +1,9 @@
 import { CacheType, videoScope } from '../../cache/scopes.ts'
-import type { CacheResult } from '../../http/ready-response.ts'
 import type { TieredCache } from '../../cache/tiered-cache.ts'
 import type { Config } from '../../config.ts'
+import { cachedResponse } from '../../http/cached-response.ts'
 import { notFound } from '../../http/errors.ts'
-import { loadReady } from '../../http/load-ready.ts'
+import type { CacheResult } from '../../http/ready-response.ts'
 import { toPage } from '../../http/pagination.ts'
 import type { Sql } from '../../platform/db.ts'
 import { timed } from '../../platform/db-metrics.ts'
@@ -19,22 +19,18 @@ interface Deps {
 }
 
 export function cachedVideo(deps: Deps, id: string): Promise<CacheResult> {
-  return deps.cache.getOrLoad({ type: CacheType.video, key: id, scopes: [videoScope(id)], ttlSeconds: deps.config.CACHE_VIDEO_TTL }, () =>
-    loadReady(async () => {
-      const video = await timed('video_get', () => getVideo(deps.sql, id), [id])
-      if (!video) throw notFound('video_not_found', `no video with id ${id}`)
-      return toVideoDetail(video)
-    }),
-  )
+  return cachedResponse(deps.cache, { type: CacheType.video, key: id, scopes: [videoScope(id)], ttlSeconds: deps.config.CACHE_VIDEO_TTL }, async () => {
+    const video = await timed('video_get', () => getVideo(deps.sql, id), [id])
+    if (!video) throw notFound('video_not_found', `no video with id ${id}`)
+    return toVideoDetail(video)
+  })
 }
 
 /** `scope` already names the sort and filters; the page position and size complete the key. */
 export function cachedVideoList(deps: Deps, input: ListVideosInput, scope: string): Promise<CacheResult> {
   const key = `${scope}|${input.limit}|${input.after ? `${input.after.key}|${input.after.id}` : ''}`
-  return deps.cache.getOrLoad({ type: CacheType.videoList, key, scopes: [], ttlSeconds: deps.config.CACHE_DEFAULT_TTL }, () =>
-    loadReady(async () => {
-      const rows = await timed('video_list', () => listVideos(deps.sql, input), [scope, input.after])
-      return toPage(rows, input.limit, scope, (r) => [r.sort_key, r.id], toVideo)
-    }),
-  )
+  return cachedResponse(deps.cache, { type: CacheType.videoList, key, scopes: [], ttlSeconds: deps.config.CACHE_DEFAULT_TTL }, async () => {
+    const rows = await timed('video_list', () => listVideos(deps.sql, input), [scope, input.after])
+    return toPage(rows, input.limit, scope, (r) => [r.sort_key, r.id], toVideo)
+  })
 }
