@@ -139,7 +139,8 @@ export class Coherence {
     const [epoch, seq, reset] = reply as [string, number, string]
     this.stats.busMessagesOut++
     this.log.debug('cache invalidation', { scopes, origin: this.origin, epoch, seq })
-    this.adopt(Number(epoch), Number(seq), scopes.map((s) => [s, Number(seq)] as const), reset || 'newer epoch announced')
+    // A reset our own write made is the first message of its epoch: nothing before it to catch up on.
+    this.adopt(Number(epoch), Number(seq), scopes.map((s) => [s, Number(seq)] as const), reset || 'newer epoch announced', !reset)
     return true
   }
 
@@ -162,7 +163,7 @@ export class Coherence {
       previous_epoch: previous,
       epoch,
     })
-    // A message of a new epoch may not be its first: read the whole state once.
+    // A message of a new epoch that is not the reset itself may not be its first: read the whole state once.
     if (!resyncOnReset) return
     this.needsSync = true
     this.ping()
@@ -176,7 +177,7 @@ export class Coherence {
     }
     this.stats.busMessagesIn++
     if (m.o !== this.origin) this.log.debug('cache invalidation', { scopes: m.c, origin: m.o, epoch: m.e, seq: m.s })
-    this.adopt(Number(m.e), m.s, (m.c as string[]).map((s) => [s, m.s] as const), m.r || 'a newer epoch announced')
+    this.adopt(Number(m.e), m.s, (m.c as string[]).map((s) => [s, m.s] as const), m.r || 'a newer epoch announced', !m.r)
   }
 
   private ping(): void {
