@@ -106,7 +106,7 @@ describe('exposition', () => {
     const findings = metrics.stderr.toString().trim().split('\n').filter(Boolean)
     for (const f of findings) expect(f).toMatch(/^(cache_keys_total|nodejs_active_\w+_total) non-counter metrics should not have "_total" suffix$/)
     const rules = Bun.spawnSync(['promtool', 'check', 'rules', join(ROOT, 'loadtest/monitoring/alerts.yml')])
-    expect({ exit: rules.exitCode, out: rules.stdout.toString() }).toEqual({ exit: 0, out: expect.stringContaining('SUCCESS: 6 rules found') })
+    expect({ exit: rules.exitCode, out: rules.stdout.toString() }).toEqual({ exit: 0, out: expect.stringContaining('SUCCESS: 8 rules found') })
     const dir = mkdtempSync(join(tmpdir(), 'ta-prom-'))
     try {
       const config = readFileSync(join(ROOT, 'loadtest/monitoring/prometheus.yml'), 'utf8').replace('/etc/prometheus/alerts.yml', join(ROOT, 'loadtest/monitoring/alerts.yml'))
@@ -295,9 +295,11 @@ describe('admin cache statistics', () => {
         hit_rate: number
         l1: { entries: number; bytes: number }
         breaker: string
+        bus: { trusted: boolean; resyncs: number; resets_detected: number }
         resources: Record<string, { hits_l1: number; misses: number; hit_rate: number }>
       }
       expect(stats.available).toBe(true)
+      expect(stats.bus).toEqual({ trusted: true, resyncs: 1, resets_detected: 0 })
       expect(stats.used_memory).toMatch(/^[\d.]+[KMG]?B?$/)
       expect(stats.total_keys).toBeGreaterThan(0)
       expect(stats.connected_clients).toBeGreaterThan(0)

@@ -32,6 +32,11 @@ const StatsSchema = t.Object(
     hit_rate: t.Number({ description: 'hits (both tiers and stale) over lookups since start, this instance' }),
     l1: t.Object({ entries: t.Number(), bytes: t.Number(), max_bytes: t.Number() }),
     breaker: t.String({ description: 'closed, open, half-open; "none" without Redis' }),
+    bus: t.Object({
+      trusted: t.Boolean({ description: 'this instance hears its own heartbeats on the invalidation bus (always true without Redis)' }),
+      resyncs: t.Integer({ description: 'times the bus reconnected and the versions were read again (L1 dropped)' }),
+      resets_detected: t.Integer({ description: 'times Redis was found to have lost the cache versions (every cached value dropped)' }),
+    }),
     resources: t.Record(
       t.String(),
       t.Object({ hit_rate: t.Number(), hits_l1: t.Number(), hits_l2: t.Number(), misses: t.Number(), stale_served: t.Number(), loader_calls: t.Number(), coalesced: t.Number() }),
@@ -59,6 +64,7 @@ export function adminCacheRoutes(deps: { cache: TieredCache; redis: RedisClient 
           hit_rate: cache.stats.hitRate(),
           l1: { entries: cache.l1Entries, bytes: cache.l1Bytes, max_bytes: deps.config.L1_MAX_BYTES },
           breaker: cache.breakerState ?? 'none',
+          bus: { trusted: cache.busTrusted, resyncs: cache.stats.busResyncs, resets_detected: cache.stats.resetsDetected },
           resources,
         }
       },
@@ -66,7 +72,7 @@ export function adminCacheRoutes(deps: { cache: TieredCache; redis: RedisClient 
         detail: {
           tags: ['admin'],
           summary: 'Cache statistics (admin)',
-          description: 'Redis facts (`available`, `used_memory`, `total_keys`, `connected_clients`, `uptime_seconds`), this instance’s hit rate, L1 size, breaker state and per-resource counters.',
+          description: 'Redis facts (`available`, `used_memory`, `total_keys`, `connected_clients`, `uptime_seconds`), this instance’s hit rate, L1 size, breaker state, bus state and per-resource counters.',
           responses: documentedResponses({ 200: StatsSchema, ...AUTH_ERRORS }),
         },
       },
