@@ -62,7 +62,8 @@ export class FastLane {
    * with what the router found for another.
    */
   learn(request: Request, template: string | undefined, path: string, result: CacheResult): void {
-    if (request.method !== 'GET' || template === undefined || result.source === 'BYPASS') return
+    // Only answers the lane can give are worth remembering: fresh positive L1 hits (a cached 404 goes to the router).
+    if (request.method !== 'GET' || template === undefined || result.source === 'BYPASS' || result.value.status !== 200) return
     const route = this.routes.get(template)
     if (!route) return
     const url = request.url

@@ -18,6 +18,11 @@ const GZIP_LEVEL = 6
 
 export const JSON_TYPE = 'application/json'
 
+/** The ReadyResponse object with its byte array and ETag string, beyond their contents. */
+const READY_RESPONSE_OVERHEAD_BYTES = 256
+/** One prepared Headers set (native) of an L1 hit: about 600 bytes of heap and more of the process's memory. */
+const HIT_HEADERS_BYTES = 768
+
 /** Identity bodies decompressed for clients without gzip, by response, within this many bytes. */
 const INFLATED_MAX_BYTES = 16 * 1024 * 1024
 const inflated = new LRUCache<ReadyResponse, Bytes>({ maxSize: INFLATED_MAX_BYTES, sizeCalculation: (body) => Math.max(1, body.byteLength) })
@@ -85,9 +90,15 @@ export class ReadyResponse {
     return body
   }
 
-  /** Bytes held, for cache size accounting. */
+  /**
+   * Bytes this response holds in memory, for the cache's byte bound: the stored bytes, its strings
+   * (two bytes a character), the objects around them, and one prepared header set (L1 hits build
+   * one per variant, see serve-ready.ts). Measured with `bun scripts/bench-memory.ts --probe`.
+   */
   get size(): number {
-    return this.stored.byteLength + this.contentType.length + this.etag.length + 64
+    let strings = this.contentType.length + this.etag.length
+    for (const [k, v] of Object.entries(this.headers)) strings += k.length + v.length
+    return this.stored.byteLength + 2 * strings + READY_RESPONSE_OVERHEAD_BYTES + HIT_HEADERS_BYTES
   }
 }
 
