@@ -2,6 +2,7 @@ import { Elysia } from 'elysia'
 import type { TieredCache } from './cache/tiered-cache.ts'
 import type { Config } from './config.ts'
 import { cachePolicyTable, resolveCachePolicy } from './http/cache-policy.ts'
+import { CursorCodec } from './http/cursor-codec.ts'
 import { delivery, resultStatus } from './http/delivery.ts'
 import { HttpError, jsonError } from './http/errors.ts'
 import { FastLane, type FastRoute } from './http/fast-lane.ts'
@@ -34,6 +35,8 @@ export interface AppDeps {
   redis: RedisClient | undefined
   cache: TieredCache
   log: Logger
+  /** Signs pagination cursors; serve reads it from the database (readCursorSecret). */
+  cursorSecret: string
   /** Usage events written off the request path; serve passes its own to flush it at shutdown. */
   events?: EventBatcher
 }
@@ -71,6 +74,7 @@ export function createApp(deps: AppDeps) {
   const events = deps.events ?? new EventBatcher(deps.sql, deps.log)
   const accounts = {
     ...deps,
+    cursors: new CursorCodec(deps.cursorSecret),
     auth,
     events,
     exportGate: createExportGate({ ...deps, auth, batcher: events }),
@@ -116,7 +120,7 @@ export function createApp(deps: AppDeps) {
     .use(delivery(policies, lane))
     .use(docsRoutes())
     .use(healthRoutes(deps))
-    .use(jobsRoutes(deps))
+    .use(jobsRoutes(accounts))
     .use(searchRoutes(accounts))
     .use(videoRoutes(accounts))
     .use(transcriptRoutes(accounts))

@@ -2,6 +2,7 @@ import { createApp } from '../app.ts'
 import { createCache } from '../cache/create.ts'
 import type { TieredCache } from '../cache/tiered-cache.ts'
 import type { Config } from '../config.ts'
+import { readCursorSecret } from '../http/cursor-codec.ts'
 import { jsonError } from '../http/errors.ts'
 import { EventBatcher } from '../modules/events/batcher.ts'
 import { openDatabase } from '../platform/database.ts'
@@ -42,7 +43,8 @@ export async function serveCommand(args: string[], config: Config, log: Logger):
     }
     cache = createCache(config, redis, log)
     await cache.start()
-    const { app, fetch } = createApp({ config, sql: db.sql, redis, cache, log, events })
+    const cursorSecret = await readCursorSecret(db.sql)
+    const { app, fetch } = createApp({ config, sql: db.sql, redis, cache, log, events, cursorSecret })
     const server = Bun.serve({
       port: config.PORT,
       hostname: config.HOST,
