@@ -8,6 +8,7 @@ import { HttpError, jsonError } from './http/errors.ts'
 import { FastLane, type FastRoute } from './http/fast-lane.ts'
 import { requestEnded, requestStarted } from './http/request-metrics.ts'
 import { requestRecorder } from './http/request-recorder.ts'
+import { routableRequest } from './http/request-target.ts'
 import type { Sql } from './platform/db.ts'
 import { isDatabaseUnavailable } from './platform/db-errors.ts'
 import { errorFields, type Logger } from './platform/log.ts'
@@ -80,7 +81,9 @@ export function createApp(deps: AppDeps) {
     exportGate: createExportGate({ ...deps, auth, batcher: events }),
     onSearch: createSearchRecorder({ auth, events }),
   }
-  const app = new Elysia({ precompile: true })
+  // Elysia reads the path from the first `/` after index 11 of the URL unless told the host may be
+  // short: with `Host: ab`, `/xyz/metrics` was routed as `/metrics` (src/http/request-target.ts).
+  const app = new Elysia({ precompile: true, handler: { standardHostname: false } })
     .onRequest(({ request }) => {
       started.set(request, performance.now())
       if (metricsOn) requestStarted()
@@ -133,7 +136,14 @@ export function createApp(deps: AppDeps) {
   return {
     /** The router: every route, hook and schema. */
     app,
-    /** What Bun.serve calls: the fast lane first, then the router. */
-    fetch: (request: Request): Response | Promise<Response> => lane.serve(request) ?? app.fetch(request),
+    /** What Bun.serve calls: a Host check, the fast lane, then the router. */
+    fetch: (request: Request): Response | Promise<Response> => {
+      const routable = routableRequest(request)
+      if (!routable) {
+        record(request.method, UNMATCHED_ROUTE, 400, 0)
+        return jsonError(400, 'invalid_host', 'the Host header is not a valid host[:port]')
+      }
+      return lane.serve(routable) ?? app.fetch(routable)
+    },
   }
 }
