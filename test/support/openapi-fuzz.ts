@@ -239,6 +239,8 @@ const HOSTILE_BODIES = [
   '{"a":"\\u0000"}',
   '{"__proto__":{"admin":true},"constructor":{"prototype":{"x":1}}}',
   `{"type":"click","payload":${'{"a":'.repeat(3000)}1${'}'.repeat(3000)}}`,
+  // As deep as fits an event's 4 KiB payload: PostgreSQL's json parser recurses.
+  `{"type":"click","payload":{"a":${'['.repeat(2030)}${']'.repeat(2030)}}}`,
   `${'['.repeat(20_000)}${']'.repeat(20_000)}`,
   `{"events":[${'{"type":"click"},'.repeat(150)}{"type":"click"}]}`,
   '\ufeff{}',
