@@ -54,6 +54,7 @@ export function parseDate(name: string, raw: string | undefined): Date | undefin
   const invalid = () => badRequest(`invalid_${name}`, `${name} must be an ISO-8601 date or date-time between 0001-01-01 and 9999-12-31 UTC`)
   const m = ISO_DATE.exec(raw)
   if (!m) throw invalid()
+  // Groups: date, time, then (7) the zone, whose hours and minutes are 8 and 9.
   const [y, mo, d, h, mi, s, oh, om] = [1, 2, 3, 4, 5, 6, 8, 9].map((i) => Number(m[i] ?? 0)) as [number, number, number, number, number, number, number, number]
   if (!isCalendarDate(y, mo, d) || h > 23 || mi > 59 || s > 59 || oh > 23 || om > 59) throw invalid()
   const at = new Date(m[4] !== undefined && m[7] === undefined ? `${raw}Z` : raw)
