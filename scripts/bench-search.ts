@@ -9,6 +9,7 @@
 // in round-robin order, so no query profits from running right after itself.
 
 import { createIfMissing } from '../loadtest/bench/database.ts'
+import { CursorCodec, readCursorSecret } from '../src/http/cursor-codec.ts'
 import { parseSearchQuery, type RawSearchQuery } from '../src/modules/search/params.ts'
 import { explainSearch, searchSegments } from '../src/modules/search/service.ts'
 import { createPool, type Sql } from '../src/platform/db.ts'
@@ -183,6 +184,7 @@ async function main(): Promise<void> {
       SELECT v.id FROM videos v JOIN transcripts t ON t.video_id = v.id ORDER BY v.youtube_id LIMIT 1`
     if (!video) throw new Error('bench: the database has no video with a transcript')
     const list = queries({ videoId: video.id })
+    const cursors = new CursorCodec(await readCursorSecret(sql))
     checkWords(list)
     for (const line of await environment(sql)) console.log(line)
     console.log(`${list.length} queries, 1 warm-up + ${RUNS} measured runs each\n`)
@@ -192,18 +194,18 @@ async function main(): Promise<void> {
     for (const q of list) {
       let raw = q.query
       if (q.secondPage) {
-        const first = await searchSegments(sql, parseSearchQuery(raw))
+        const first = await searchSegments(sql, parseSearchQuery(raw, cursors))
         if (!first.page_info.next_cursor) throw new Error(`bench: "${q.label}" has no second page`)
         raw = { ...raw, cursor: first.page_info.next_cursor }
       }
-      const page = await searchSegments(sql, parseSearchQuery(raw))
+      const page = await searchSegments(sql, parseSearchQuery(raw, cursors))
       measured.push({ q, raw, hits: page.items.length, times: [] })
     }
 
     for (let run = 0; run < RUNS; run++) {
       for (const m of measured) {
         const started = performance.now()
-        await searchSegments(sql, parseSearchQuery(m.raw))
+        await searchSegments(sql, parseSearchQuery(m.raw, cursors))
         m.times.push(performance.now() - started)
       }
     }
@@ -222,7 +224,7 @@ async function main(): Promise<void> {
     if (EXPLAIN) {
       for (const m of byMedian.slice(0, 5)) {
         console.log(`\n${m.q.label}:`)
-        console.log(JSON.stringify(await explainSearch(sql, parseSearchQuery(m.raw), { analyze: true }), null, 1))
+        console.log(JSON.stringify(await explainSearch(sql, parseSearchQuery(m.raw, cursors), { analyze: true }), null, 1))
       }
     }
   } finally {

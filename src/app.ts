@@ -2,11 +2,13 @@ import { Elysia } from 'elysia'
 import type { TieredCache } from './cache/tiered-cache.ts'
 import type { Config } from './config.ts'
 import { cachePolicyTable, resolveCachePolicy } from './http/cache-policy.ts'
+import { CursorCodec } from './http/cursor-codec.ts'
 import { delivery, resultStatus } from './http/delivery.ts'
 import { HttpError, jsonError } from './http/errors.ts'
 import { FastLane, type FastRoute } from './http/fast-lane.ts'
 import { requestEnded, requestStarted } from './http/request-metrics.ts'
 import { requestRecorder } from './http/request-recorder.ts'
+import { routableRequest } from './http/request-target.ts'
 import type { Sql } from './platform/db.ts'
 import { isDatabaseUnavailable } from './platform/db-errors.ts'
 import { errorFields, type Logger } from './platform/log.ts'
@@ -34,6 +36,8 @@ export interface AppDeps {
   redis: RedisClient | undefined
   cache: TieredCache
   log: Logger
+  /** Signs pagination cursors; serve reads it from the database (readCursorSecret). */
+  cursorSecret: string
   /** Usage events written off the request path; serve passes its own to flush it at shutdown. */
   events?: EventBatcher
 }
@@ -71,12 +75,15 @@ export function createApp(deps: AppDeps) {
   const events = deps.events ?? new EventBatcher(deps.sql, deps.log)
   const accounts = {
     ...deps,
+    cursors: new CursorCodec(deps.cursorSecret),
     auth,
     events,
     exportGate: createExportGate({ ...deps, auth, batcher: events }),
     onSearch: createSearchRecorder({ auth, events }),
   }
-  const app = new Elysia({ precompile: true })
+  // Elysia reads the path from the first `/` after index 11 of the URL unless told the host may be
+  // short: with `Host: ab`, `/xyz/metrics` was routed as `/metrics` (src/http/request-target.ts).
+  const app = new Elysia({ precompile: true, handler: { standardHostname: false } })
     .onRequest(({ request }) => {
       started.set(request, performance.now())
       if (metricsOn) requestStarted()
@@ -116,7 +123,7 @@ export function createApp(deps: AppDeps) {
     .use(delivery(policies, lane))
     .use(docsRoutes())
     .use(healthRoutes(deps))
-    .use(jobsRoutes(deps))
+    .use(jobsRoutes(accounts))
     .use(searchRoutes(accounts))
     .use(videoRoutes(accounts))
     .use(transcriptRoutes(accounts))
@@ -129,7 +136,14 @@ export function createApp(deps: AppDeps) {
   return {
     /** The router: every route, hook and schema. */
     app,
-    /** What Bun.serve calls: the fast lane first, then the router. */
-    fetch: (request: Request): Response | Promise<Response> => lane.serve(request) ?? app.fetch(request),
+    /** What Bun.serve calls: a Host check, the fast lane, then the router. */
+    fetch: (request: Request): Response | Promise<Response> => {
+      const routable = routableRequest(request)
+      if (!routable) {
+        record(request.method, UNMATCHED_ROUTE, 400, 0)
+        return jsonError(400, 'invalid_host', 'the Host header is not a valid host[:port]')
+      }
+      return lane.serve(routable) ?? app.fetch(routable)
+    },
   }
 }

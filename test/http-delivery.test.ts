@@ -177,6 +177,22 @@ describe('ETag and conditional requests', () => {
     expect(after.status).toBe(200)
     expect(after.headers.get('etag')).not.toBe(before)
   })
+
+  test('only GET and HEAD are answered 304: a write says what it did, whatever If-None-Match says', async () => {
+    const res = await api.request('/jobs', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'if-none-match': '*' },
+      body: JSON.stringify({ url: 'https://youtu.be/aaaaaaaaaaa', kind: 'single' }),
+    })
+    expect(res.status).toBe(201)
+    expect(((await res.json()) as { id: string }).id).toMatch(/^[0-9a-f-]{36}$/)
+    const patched = await api.request(`/videos/${videoId}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', 'if-none-match': '*' },
+      body: JSON.stringify({ title: 'Another title' }),
+    })
+    expect(patched.status).toBe(200)
+  })
 })
 
 describe('HEAD', () => {

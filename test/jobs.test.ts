@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { encodeCursor } from '../src/http/pagination.ts'
 import { listJobsQuery } from '../src/modules/jobs/service.ts'
-import { testApp } from './support/app.ts'
+import { testApp, testCursors } from './support/app.ts'
 import { describeNode, indexesOf, planNodes } from './support/explain.ts'
 import { createTestDatabase, type TestDatabase } from './support/postgres.ts'
 
@@ -339,7 +338,7 @@ describe('GET /jobs', () => {
       [1, 2],
       ['2025-01-01 00:00:00+00'],
     ] as (string | number)[][]) {
-      const cursor = encodeURIComponent(encodeCursor(scope, values))
+      const cursor = encodeURIComponent(testCursors.encode(scope, values))
       await expectError(await listRequest(`/jobs?cursor=${cursor}`), 400, 'invalid_cursor')
     }
   })

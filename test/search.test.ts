@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { encodeCursor } from '../src/http/pagination.ts'
 import { parseSearchQuery } from '../src/modules/search/params.ts'
 import { explainSearch } from '../src/modules/search/service.ts'
 import { seedDatabase } from '../src/seed/index.ts'
-import { testApp } from './support/app.ts'
+import { testApp, testCursors } from './support/app.ts'
 import { createTestDatabase, type TestDatabase } from './support/postgres.ts'
 
 // GET /search against real PostgreSQL full text. The fixture words (zorblax, quibbit, plinko,
@@ -215,6 +214,13 @@ describe('GET /search filters', () => {
     expect(await zorblax({ source: 'whisper' })).toEqual([seg.v1w, seg.v3w].map(Number))
   })
 
+  test('the calendar ends are answered: 0001-01-01 and 9999-12-31 (its whole day), never a database error', async () => {
+    expect(await zorblax({ date_to: '9999-12-31' })).toHaveLength(4)
+    expect(await zorblax({ date_from: '0001-01-01', date_to: '9999-12-31T23:59:59.999Z' })).toHaveLength(4)
+    expect(await zorblax({ date_from: '9999-12-31' })).toEqual([])
+    expect(await zorblax({ date_to: '0001-01-01T00:00:00+00:00' })).toEqual([])
+  })
+
   test('date_from and date_to on uploaded_at: inclusive; a bare date_to includes its whole day', async () => {
     expect(await zorblax({ date_from: '2024-01-01' })).toEqual([seg.v1w, seg.v3w, seg.v1y].map(Number))
     expect(await zorblax({ date_to: '2023-12-31' })).toEqual([Number(seg.v2y)])
@@ -263,7 +269,10 @@ describe('GET /search errors', () => {
   })
 
   test('invalid dates', async () => {
-    for (const date of ['yesterday', '2024-13-01', '2024-02-30', '0000-01-01', '20240101', '2024-01-01T25:00:00Z']) {
+    for (const date of [
+      'yesterday', '2024-13-01', '2024-02-30', '2023-02-29', '0000-01-01', '20240101', '2024-01-01T25:00:00Z', '2024-02-30T00:00:00Z',
+      '10000-01-01', '+010000-01-01', '9999-12-31T23:00:00-05:00', '0001-01-01T00:30:00+01:00', '2024-01-01T00:00:00+24:00', '2024-01-01 ', '2024-01-01\u0000',
+    ]) {
       await fails({ q: 'zorblax', date_from: date }, 400, 'invalid_date_from')
       await fails({ q: 'zorblax', date_to: date }, 400, 'invalid_date_to')
     }
@@ -296,13 +305,13 @@ describe('GET /search errors', () => {
     await fails({ q: 'zorblax', cursor, source: 'whisper' }, 400, 'invalid_cursor')
     await fails({ q: 'zorblax', cursor, date_from: '2020-01-01' }, 400, 'invalid_cursor')
     await fails({ q: 'zorblax', cursor, video_id: V1 }, 400, 'invalid_cursor')
-    await fails({ q: 'zorblax', cursor: encodeCursor('jobs?state=', ['2024-01-01 00:00:00+00', V1]) }, 400, 'invalid_cursor')
+    await fails({ q: 'zorblax', cursor: testCursors.encode('jobs?state=', ['2024-01-01 00:00:00+00', V1]) }, 400, 'invalid_cursor')
 
     // A correctly signed cursor with values that are not a rank and an id is still a clean 400.
-    const { scope } = parseSearchQuery({ q: 'zorblax' })
-    await fails({ q: 'zorblax', cursor: encodeCursor(scope, ['NaN', '1']) }, 400, 'invalid_cursor')
-    await fails({ q: 'zorblax', cursor: encodeCursor(scope, ['0.1', "1; DROP TABLE segments"]) }, 400, 'invalid_cursor')
-    await fails({ q: 'zorblax', cursor: encodeCursor(scope, [0.1, 1]) }, 400, 'invalid_cursor')
+    const { scope } = parseSearchQuery({ q: 'zorblax' }, testCursors)
+    await fails({ q: 'zorblax', cursor: testCursors.encode(scope, ['NaN', '1']) }, 400, 'invalid_cursor')
+    await fails({ q: 'zorblax', cursor: testCursors.encode(scope, ['0.1', "1; DROP TABLE segments"]) }, 400, 'invalid_cursor')
+    await fails({ q: 'zorblax', cursor: testCursors.encode(scope, [0.1, 1]) }, 400, 'invalid_cursor')
   })
 
   test('the route is documented in OpenAPI with its query parameters and error response', async () => {
@@ -405,7 +414,7 @@ describe('GET /search query plan', () => {
   const indexesOf = (node: PlanNode): string[] => nodesOf(node).flatMap((n) => (n['Index Name'] ? [n['Index Name']] : []))
 
   async function planOf(raw: Record<string, string>): Promise<PlanNode> {
-    const explained = (await explainSearch(db.sql, parseSearchQuery(raw))) as { Plan: PlanNode }[]
+    const explained = (await explainSearch(db.sql, parseSearchQuery(raw, testCursors))) as { Plan: PlanNode }[]
     const plan = explained[0]?.Plan
     if (!plan) throw new Error('no plan')
     return plan
@@ -429,8 +438,8 @@ describe('GET /search query plan', () => {
   })
 
   test('a second page keeps the index', async () => {
-    const { scope } = parseSearchQuery({ q: 'coffee' })
-    const plan = await planOf({ q: 'coffee', cursor: encodeCursor(scope, ['0.1', '1']) })
+    const { scope } = parseSearchQuery({ q: 'coffee' }, testCursors)
+    const plan = await planOf({ q: 'coffee', cursor: testCursors.encode(scope, ['0.1', '1']) })
     expect(indexesOf(plan)).toContain('segments_text_tsv_idx')
   })
 })

@@ -3,6 +3,7 @@ import { createCache } from '../cache/create.ts'
 import { resolveCachePrefix } from '../cache/prefix.ts'
 import type { TieredCache } from '../cache/tiered-cache.ts'
 import type { Config } from '../config.ts'
+import { readCursorSecret } from '../http/cursor-codec.ts'
 import { jsonError } from '../http/errors.ts'
 import { EventBatcher } from '../modules/events/batcher.ts'
 import { openDatabase } from '../platform/database.ts'
@@ -48,7 +49,8 @@ export async function serveCommand(args: string[], config: Config, log: Logger):
     cache = createCache(config, redis, log, prefix)
     await cache.start()
     if (redis) log.info('cache: L1 and Redis', { prefix, bus_trusted: cache.busTrusted })
-    const { app, fetch } = createApp({ config, sql: db.sql, redis, cache, log, events })
+    const cursorSecret = await readCursorSecret(db.sql)
+    const { app, fetch } = createApp({ config, sql: db.sql, redis, cache, log, events, cursorSecret })
     const server = Bun.serve({
       port: config.PORT,
       hostname: config.HOST,

@@ -57,3 +57,28 @@ export function mediaType(contentType: string | null): string {
   }
   return type.trim().toLowerCase()
 }
+
+/**
+ * 400 `invalid_unicode` when a string or key of a parsed JSON body holds a lone UTF-16 surrogate
+ * (`"\ud800"`): JSON's syntax allows the escape, but it is no Unicode character, UTF-8 cannot
+ * carry it and PostgreSQL refuses it in json and text. Walks without recursion: bodies may nest deep.
+ */
+export function rejectLoneSurrogates(value: unknown): void {
+  const pending: unknown[] = [value]
+  while (pending.length > 0) {
+    const v = pending.pop()
+    if (typeof v === 'string') {
+      if (!v.isWellFormed()) throw loneSurrogate()
+    } else if (Array.isArray(v)) {
+      for (const item of v) pending.push(item)
+    } else if (typeof v === 'object' && v !== null) {
+      for (const [key, item] of Object.entries(v)) {
+        if (!key.isWellFormed()) throw loneSurrogate()
+        pending.push(item)
+      }
+    }
+  }
+}
+
+const loneSurrogate = () =>
+  badRequest('invalid_unicode', 'the request body holds a lone UTF-16 surrogate (an escape such as \\ud800 without its pair): send well-formed Unicode text')

@@ -48,8 +48,9 @@ function headersFor(ready: ReadyResponse, policy: CachePolicy, xCache: XCache | 
  * GET route, taking Content-Length from the body it got and dropping it: it must get the body.
  */
 export function serveReady(ready: ReadyResponse, request: Request, policy: CachePolicy, xCache?: XCache, omitBody = false): Response {
-  const ok = ready.status >= 200 && ready.status < 300
-  if (ok && etagMatches(request.headers.get('if-none-match'), ready.etag)) {
+  // 304 is an answer to GET and HEAD only: a write that ran must say what it did (RFC 9110 §13.1.2).
+  const conditional = ready.status >= 200 && ready.status < 300 && (request.method === 'GET' || request.method === 'HEAD')
+  if (conditional && etagMatches(request.headers.get('if-none-match'), ready.etag)) {
     return new Response(null, { status: 304, headers: headersFor(ready, policy, xCache, 'not-modified') })
   }
   const gzip = ready.gzipped && !policy.cacheControl.includes('no-transform') && acceptsGzip(request.headers.get('accept-encoding'))

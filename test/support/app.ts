@@ -1,10 +1,20 @@
+import { randomBytes } from 'node:crypto'
 import { createApp } from '../../src/app.ts'
+import { CursorCodec } from '../../src/http/cursor-codec.ts'
 import { loadConfig, type Config } from '../../src/config.ts'
 import type { Sql } from '../../src/platform/db.ts'
 import type { RedisClient } from '../../src/platform/redis.ts'
 import { createCache } from '../../src/cache/create.ts'
 import { quietLog } from './postgres.ts'
 import { TEST_VERSIONS_TTL_SECONDS, uniquePrefix } from './redis.ts'
+
+/**
+ * What in-process test apps sign cursors with (servers read theirs from the database: the
+ * cursor-secret tests do that). One per test process, so instances of a suite share it.
+ */
+export const TEST_CURSOR_SECRET = randomBytes(32).toString('hex')
+/** Signs cursors as testApp's apps do: tests forge hand-made cursors with it. */
+export const testCursors = new CursorCodec(TEST_CURSOR_SECRET)
 
 export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({ LOG_LEVEL: 'error', CACHE_VERSIONS_TTL: String(TEST_VERSIONS_TTL_SECONDS), ...env })
@@ -18,7 +28,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
 export function testApp(sql: Sql, options: { redis?: RedisClient; env?: Record<string, string>; cachePrefix?: string } = {}) {
   const config = testConfig(options.env)
   const cache = createCache(config, options.redis, quietLog, options.cachePrefix ?? uniquePrefix())
-  const { app, fetch } = createApp({ config, sql, redis: options.redis, cache, log: quietLog })
+  const { app, fetch } = createApp({ config, sql, redis: options.redis, cache, log: quietLog, cursorSecret: TEST_CURSOR_SECRET })
   return {
     app,
     cache,

@@ -97,7 +97,7 @@ export function adminCacheRoutes(deps: { cache: TieredCache; redis: RedisClient 
           description: `Bumps the namespace generation and announces it on the bus. \`namespace\`: ${NAMESPACES.join(', ')}.`,
           responses: documentedResponses({
             200: t.Object({ invalidated: t.Array(t.String()) }),
-            400: errorSchema('`invalid_namespace`, `invalid_json`, `invalid_body` or `unknown_field`'),
+            400: errorSchema('`invalid_namespace`, `invalid_json`, `invalid_unicode`, `invalid_body` or `unknown_field`'),
             ...AUTH_ERRORS,
           }),
         },

@@ -1,9 +1,11 @@
 import { Elysia } from 'elysia'
 import { afterAccountChanged } from '../../cache/scopes.ts'
 import type { TieredCache } from '../../cache/tiered-cache.ts'
+import type { CursorCodec } from '../../http/cursor-codec.ts'
+import { bigintField } from '../../http/cursor-fields.ts'
 import { badRequest, notFound } from '../../http/errors.ts'
 import { documentedResponses } from '../../http/openapi.ts'
-import { decodeCursor, toPage } from '../../http/pagination.ts'
+import { toPage } from '../../http/pagination.ts'
 import { parseId, parseLimit, parseOptionalId } from '../../http/params.ts'
 import { decodeTimestampCursor } from '../../http/timestamp-key.ts'
 import type { Sql } from '../../platform/db.ts'
@@ -34,9 +36,7 @@ const AUTH_ERRORS = {
   403: errorSchema('`forbidden` (not an admin) or `insufficient_scope`'),
 }
 
-const EVENT_ID = /^\d{1,19}$/
-
-export function adminRoutes(deps: { sql: Sql; cache: TieredCache; auth: Auth }) {
+export function adminRoutes(deps: { sql: Sql; cache: TieredCache; auth: Auth; cursors: CursorCodec }) {
   return new Elysia({ name: 'admin' })
     .get(
       '/admin/users',
@@ -47,9 +47,9 @@ export function adminRoutes(deps: { sql: Sql; cache: TieredCache; auth: Auth }) 
         if (email !== undefined && (email.length > 320 || /[\u0000-\u001f]/.test(email))) throw badRequest('invalid_email', 'email must be at most 320 characters without control characters')
         const limit = parseLimit(q.limit, ADMIN_DEFAULT_LIMIT, ADMIN_MAX_LIMIT)
         const scope = `GET /admin/users ${JSON.stringify([email?.trim().toLowerCase() ?? null])}`
-        const after = q.cursor ? decodeTimestampCursor(scope, q.cursor) : undefined
+        const after = q.cursor ? decodeTimestampCursor(deps.cursors, scope, q.cursor) : undefined
         const rows = await timed('admin_user_list', () => listUsersQuery(deps.sql, { email, limit, after }))
-        return toPage(rows, limit, scope, (r) => [r.created_key, r.id], toAdminUser)
+        return toPage(deps.cursors, rows, limit, scope, (r) => [r.created_key, r.id], toAdminUser)
       },
       {
         query: UsersQuery,
@@ -86,7 +86,7 @@ export function adminRoutes(deps: { sql: Sql; cache: TieredCache; auth: Auth }) 
           requestBody: planRequestBody,
           responses: documentedResponses({
             200: AccountSchema,
-            400: errorSchema('`invalid_id`, `invalid_json`, `invalid_body`, `unknown_field` or `invalid_plan`'),
+            400: errorSchema('`invalid_id`, `invalid_json`, `invalid_unicode`, `invalid_body`, `unknown_field` or `invalid_plan`'),
             ...AUTH_ERRORS,
             404: errorSchema('`user_not_found`'),
           }),
@@ -103,14 +103,9 @@ export function adminRoutes(deps: { sql: Sql; cache: TieredCache; auth: Auth }) 
         const userId = parseOptionalId(q.user_id, 'user_id')
         const limit = parseLimit(q.limit, ADMIN_DEFAULT_LIMIT, ADMIN_MAX_LIMIT)
         const scope = `GET /admin/events ${JSON.stringify([type ?? null, userId ?? null])}`
-        let beforeId: string | undefined
-        if (q.cursor) {
-          const [id] = decodeCursor(scope, q.cursor, 1)
-          if (typeof id !== 'string' || !EVENT_ID.test(id)) throw badRequest('invalid_cursor', 'the cursor is malformed')
-          beforeId = id
-        }
+        const [beforeId] = q.cursor ? deps.cursors.decode(scope, q.cursor, [bigintField]) : []
         const rows = await timed('admin_event_list', () => listEvents(deps.sql, { type, userId, limit, beforeId }))
-        return toPage(rows, limit, scope, (r) => [r.id], (r) => r)
+        return toPage(deps.cursors, rows, limit, scope, (r) => [r.id], (r) => r)
       },
       {
         query: EventsQuery,

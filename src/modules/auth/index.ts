@@ -242,7 +242,7 @@ export function authRoutes(deps: Deps) {
           requestBody: createKeyRequestBody,
           responses: documentedResponses({
             201: NewApiKeySchema,
-            400: errorSchema('`invalid_json`, `invalid_body`, `unknown_field` or `invalid_field`'),
+            400: errorSchema('`invalid_json`, `invalid_unicode`, `invalid_body`, `unknown_field` or `invalid_field`'),
             ...AUTH_ERRORS,
           }),
         },

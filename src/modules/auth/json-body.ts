@@ -1,5 +1,5 @@
 import { badRequest, HttpError } from '../../http/errors.ts'
-import { decodeUtf8, mediaType, readBody } from '../../http/request-body.ts'
+import { decodeUtf8, mediaType, readBody, rejectLoneSurrogates } from '../../http/request-body.ts'
 
 // Bodies of the account routes: read by the handler after the credentials are checked (so an
 // anonymous caller cannot make us buffer anything), within a byte limit, and checked field by
@@ -19,6 +19,7 @@ export async function readJsonObject(request: Request, maxBytes: number): Promis
     throw badRequest('invalid_json', 'the request body is not valid JSON')
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('invalid_body', 'the request body must be a JSON object')
+  rejectLoneSurrogates(body)
   return body as Record<string, unknown>
 }
 

@@ -66,7 +66,7 @@ export function eventRoutes(deps: { sql: Sql; auth: Auth }) {
           requestBody: eventRequestBody,
           responses: documentedResponses({
             201: EventSchema,
-            400: errorSchema('`invalid_json`, `invalid_body`, `unknown_field`, `invalid_type`, `reserved_type` or `invalid_payload`'),
+            400: errorSchema('`invalid_json`, `invalid_unicode`, `invalid_body`, `unknown_field`, `invalid_type`, `reserved_type` or `invalid_payload`'),
             401: errorSchema('`unauthorized`, `invalid_token`, `token_expired` or `token_revoked`'),
             403: errorSchema('`insufficient_scope` or `no_account` (ADMIN_TOKEN)'),
             413: errorSchema('`payload_too_large`'),
@@ -98,7 +98,7 @@ export function eventRoutes(deps: { sql: Sql; auth: Auth }) {
           requestBody: batchRequestBody,
           responses: documentedResponses({
             201: BatchResultSchema,
-            400: errorSchema('`invalid_batch`, `invalid_event`, `unknown_field`, `invalid_type`, `reserved_type` or `invalid_payload`'),
+            400: errorSchema('`invalid_json`, `invalid_unicode`, `invalid_batch`, `invalid_event`, `unknown_field`, `invalid_type`, `reserved_type` or `invalid_payload`'),
             401: errorSchema('`unauthorized`, `invalid_token`, `token_expired` or `token_revoked`'),
             403: errorSchema('`insufficient_scope` or `no_account` (ADMIN_TOKEN)'),
             413: errorSchema('`payload_too_large`'),

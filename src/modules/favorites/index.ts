@@ -1,4 +1,5 @@
 import { Elysia } from 'elysia'
+import type { CursorCodec } from '../../http/cursor-codec.ts'
 import { badRequest, notFound } from '../../http/errors.ts'
 import { documentedResponses } from '../../http/openapi.ts'
 import { toPage } from '../../http/pagination.ts'
@@ -47,7 +48,7 @@ function parseNewFavorite(body: Record<string, unknown>): NewFavorite {
   return { video_id, start_ms, end_ms, text: optionalText(body, 'text', MAX_FAVORITE_TEXT) }
 }
 
-export function favoriteRoutes(deps: { sql: Sql; auth: Auth }) {
+export function favoriteRoutes(deps: { sql: Sql; auth: Auth; cursors: CursorCodec }) {
   return new Elysia({ name: 'favorites' })
     .get(
       '/favorites',
@@ -57,9 +58,9 @@ export function favoriteRoutes(deps: { sql: Sql; auth: Auth }) {
         const limit = parseLimit(ctx.query.limit, FAVORITES_DEFAULT_LIMIT, FAVORITES_MAX_LIMIT)
         // The scope names the owner too: a cursor is only good for the list it came from.
         const scope = `GET /favorites ${userId}`
-        const after = ctx.query.cursor ? decodeTimestampCursor(scope, ctx.query.cursor) : undefined
+        const after = ctx.query.cursor ? decodeTimestampCursor(deps.cursors, scope, ctx.query.cursor) : undefined
         const rows = await timed('favorite_list', () => listFavoritesQuery(deps.sql, userId, limit, after), [userId, after])
-        return toPage(rows, limit, scope, (r) => [r.created_key, r.id], toFavorite)
+        return toPage(deps.cursors, rows, limit, scope, (r) => [r.created_key, r.id], toFavorite)
       },
       {
         query: ListQuery,
@@ -90,7 +91,7 @@ export function favoriteRoutes(deps: { sql: Sql; auth: Auth }) {
           requestBody: createRequestBody,
           responses: documentedResponses({
             201: FavoriteSchema,
-            400: errorSchema('`invalid_json`, `invalid_body`, `unknown_field`, `invalid_field`, `invalid_id` or `invalid_range`'),
+            400: errorSchema('`invalid_json`, `invalid_unicode`, `invalid_body`, `unknown_field`, `invalid_field`, `invalid_id` or `invalid_range`'),
             ...AUTH_ERRORS,
             404: errorSchema('`video_not_found`'),
             413: errorSchema('`payload_too_large`'),

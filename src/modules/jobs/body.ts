@@ -1,5 +1,5 @@
 import { HttpError, badRequest } from '../../http/errors.ts'
-import { readBody } from '../../http/request-body.ts'
+import { readBody, rejectLoneSurrogates } from '../../http/request-body.ts'
 
 // A JSON body read with a hard byte limit, so an oversized request is a 413 before it is buffered
 // whole or parsed (Bun's server-wide limit is 128 MiB; a job request is a few hundred bytes).
@@ -27,11 +27,19 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
   }
   const text = new TextDecoder().decode(bytes)
   if (text.trim() === '') return new BodyRejection(badRequest('invalid_body', 'the request body is empty; send a JSON object'))
+  let body: unknown
   try {
-    return JSON.parse(text) as unknown
+    body = JSON.parse(text)
   } catch {
     return new BodyRejection(badRequest('invalid_body', 'the request body is not valid JSON'))
   }
+  try {
+    rejectLoneSurrogates(body)
+  } catch (err) {
+    if (err instanceof HttpError) return new BodyRejection(err)
+    throw err
+  }
+  return body
 }
 
 /**

@@ -1,4 +1,5 @@
 import { Elysia } from 'elysia'
+import type { CursorCodec } from '../../http/cursor-codec.ts'
 import { badRequest, ErrorSchema, notFound } from '../../http/errors.ts'
 import { parseEnum, parseId, parseLimit } from '../../http/params.ts'
 import type { Sql } from '../../platform/db.ts'
@@ -17,7 +18,7 @@ function checkCreateJob(body: unknown): void {
   if (!JOB_KINDS.some((k) => k === body.kind)) throw badRequest('invalid_kind', `kind must be one of ${JOB_KINDS.join(', ')}`)
 }
 
-export function jobsRoutes(deps: { sql: Sql }) {
+export function jobsRoutes(deps: { sql: Sql; cursors: CursorCodec }) {
   return new Elysia({ name: 'jobs' })
     .post(
       '/jobs',
@@ -77,7 +78,7 @@ export function jobsRoutes(deps: { sql: Sql }) {
           limit: parseLimit(query.limit, 20, 100),
           cursor: query.cursor === '' ? undefined : query.cursor,
         }
-        return timed('job_list', () => listJobs(deps.sql, input), [input.state, input.cursor])
+        return timed('job_list', () => listJobs(deps.sql, deps.cursors, input), [input.state, input.cursor])
       },
       {
         query: ListJobsQuery,

@@ -1,5 +1,7 @@
 import { badRequest } from '../../http/errors.ts'
-import { decodeCursor, toPage, type Page } from '../../http/pagination.ts'
+import type { CursorCodec } from '../../http/cursor-codec.ts'
+import { toPage, type Page } from '../../http/pagination.ts'
+import { decodeTimestampCursor, timestampKey } from '../../http/timestamp-key.ts'
 import type { Sql } from '../../platform/db.ts'
 import type { Job, JobKind, JobState } from './model.ts'
 import { parseYoutubeUrl, YoutubeUrlError, type ParsedYoutubeUrl } from './youtube-url.ts'
@@ -25,7 +27,7 @@ interface JobRow {
 /** The columns of a job as the API shows it; the video is found through meta.youtube_id (unique on videos). */
 const selectJobs = (sql: Sql) => sql`
   SELECT j.id, j.kind, j.input_url, j.state, j.priority, j.attempts, j.error, j.meta,
-         j.claimed_at, j.created_at, j.updated_at, j.created_at::text AS created_key, v.id AS video_id
+         j.claimed_at, j.created_at, j.updated_at, ${timestampKey(sql, sql`j.created_at`)} AS created_key, v.id AS video_id
   FROM jobs j LEFT JOIN videos v ON v.youtube_id = j.meta->>'youtube_id'`
 
 function toJob(r: JobRow): Job {
@@ -92,18 +94,6 @@ export async function createJob(sql: Sql, parsed: ParsedYoutubeUrl): Promise<{ j
   throw new Error(`could not create or find an unfinished job for ${parsed.canonical}`)
 }
 
-const TIMESTAMP_TEXT = /^(\d{4})-(\d{2})-(\d{2}) ([01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,6})?[+-](?:0\d|1[0-5])(?::[0-5]\d)?$/
-
-/** timestamptz text as Postgres prints it, with a real calendar date (so the cast cannot fail). */
-function isTimestampText(s: string): boolean {
-  const m = TIMESTAMP_TEXT.exec(s)
-  if (!m) return false
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])]
-  const date = new Date(Date.UTC(y, mo - 1, d))
-  return y >= 1 && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d
-}
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
-
 export interface ListJobsInput {
   state: JobState | undefined
   limit: number
@@ -126,17 +116,9 @@ export function listJobsQuery(sql: Sql, state: JobState | undefined, limit: numb
 }
 
 /** Newest first over (created_at, id); the scope binds a cursor to this list and its state filter. */
-export async function listJobs(sql: Sql, { state, limit, cursor }: ListJobsInput): Promise<Page<Job>> {
+export async function listJobs(sql: Sql, cursors: CursorCodec, { state, limit, cursor }: ListJobsInput): Promise<Page<Job>> {
   const scope = `GET /jobs?state=${state ?? ''}`
-  let after: [string, string] | undefined
-  if (cursor !== undefined) {
-    const [key, id] = decodeCursor(scope, cursor, 2)
-    // The MAC key is public, so a hand-made cursor must still not reach Postgres as a bad cast.
-    if (typeof key !== 'string' || typeof id !== 'string' || !isTimestampText(key) || !UUID.test(id)) {
-      throw badRequest('invalid_cursor', 'the cursor is malformed')
-    }
-    after = [key, id]
-  }
+  const after = cursor === undefined ? undefined : decodeTimestampCursor(cursors, scope, cursor)
   const rows = await listJobsQuery(sql, state, limit, after)
-  return toPage(rows, limit, scope, (r) => [r.created_key, r.id], toJob)
+  return toPage(cursors, rows, limit, scope, (r) => [r.created_key, r.id], toJob)
 }

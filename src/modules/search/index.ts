@@ -1,6 +1,7 @@
 import { Elysia } from 'elysia'
 import type { TieredCache } from '../../cache/tiered-cache.ts'
 import type { Config } from '../../config.ts'
+import type { CursorCodec } from '../../http/cursor-codec.ts'
 import { ErrorSchema } from '../../http/errors.ts'
 import { searchQueriesTotal } from '../../platform/metrics.ts'
 import { documentedResponses } from '../../http/openapi.ts'
@@ -12,9 +13,9 @@ import { cachedSearch } from './cached-reads.ts'
 /** Every answered search counts, whether the router or the fast lane (src/app.ts) answered it. */
 export const countSearchQuery = () => searchQueriesTotal.inc()
 
-export function searchRoutes(deps: { sql: Sql; cache: TieredCache; config: Config; onSearch?: (request: Request, q: string) => void }) {
+export function searchRoutes(deps: { sql: Sql; cache: TieredCache; config: Config; cursors: CursorCodec; onSearch?: (request: Request, q: string) => void }) {
   return new Elysia({ name: 'search' }).get('/search', async ({ query, request }) => {
-    const params = parseSearchQuery(query)
+    const params = parseSearchQuery(query, deps.cursors)
     countSearchQuery()
     const result = await cachedSearch(deps, params)
     // Usage of signed-in callers, recorded in the background; the answer stays public (src/modules/events/search-usage.ts).

@@ -1,5 +1,6 @@
+import type { CursorCodec } from '../../http/cursor-codec.ts'
+import { bigintField, realField } from '../../http/cursor-fields.ts'
 import { badRequest } from '../../http/errors.ts'
-import { decodeCursor } from '../../http/pagination.ts'
 import { parseDate, parseEnum, parseLimit, parseOptionalId } from '../../http/params.ts'
 import {
   MAX_FILTER_CHARS,
@@ -40,13 +41,12 @@ export interface SearchParams {
   after?: { rank: string; id: string } | undefined
   /** Names the endpoint and every filter value; binds cursors to this exact list. */
   scope: string
+  /** Signs the next page's cursor. */
+  cursors: CursorCodec
 }
 
 const DAY_MS = 86_400_000
 const BARE_DATE = /^\d{4}-\d{2}-\d{2}$/
-// What Postgres prints for a real (shortest exact form) and for a bigint id.
-const RANK_TEXT = /^\d+(\.\d+)?(e[-+]?\d+)?$/
-const ID_TEXT = /^\d{1,18}$/
 
 function parseQ(raw: string | undefined): string {
   // NUL cannot travel to Postgres in text; it separates words like any other punctuation here.
@@ -65,28 +65,28 @@ function parseText(name: string, raw: string | undefined): string | undefined {
   return raw
 }
 
-/** parseDate, plus what Postgres would reject or JS would silently roll over (2024-02-30, year 0). */
-function parseUploadDate(name: string, raw: string | undefined): { at: Date; bare: boolean } | undefined {
-  const at = parseDate(name, raw)
+/**
+ * The upper bound of date_to: a date-time is inclusive; a bare date takes in its whole day, up to
+ * the next midnight. 9999-12-31's next midnight is a year postgres.js cannot send, so that day
+ * ends at its last millisecond instead (a Date's precision anyway).
+ */
+function uploadedBefore(raw: string | undefined): SearchParams['uploadedTo'] {
+  const at = parseDate('date_to', raw)
   if (at === undefined || raw === undefined) return undefined
-  const bare = BARE_DATE.test(raw)
-  const year = at.getUTCFullYear()
-  if (year < 1 || year > 9999 || (bare && at.toISOString().slice(0, 10) !== raw)) {
-    throw badRequest(`invalid_${name}`, `${name} must be an ISO-8601 date between 0001-01-01 and 9999-12-31`)
-  }
-  return { at, bare }
+  if (!BARE_DATE.test(raw)) return { at, inclusive: true }
+  const next = new Date(at.getTime() + DAY_MS)
+  return next.getUTCFullYear() > 9999 ? { at: new Date(next.getTime() - 1), inclusive: true } : { at: next, inclusive: false }
 }
 
-export function parseSearchQuery(raw: RawSearchQuery): SearchParams {
+export function parseSearchQuery(raw: RawSearchQuery, cursors: CursorCodec): SearchParams {
   const q = parseQ(raw.q)
   const videoId = parseOptionalId(raw.video_id, 'video_id')
   const channel = parseText('channel', raw.channel)
   const language = parseText('language', raw.language)
   const source = parseEnum('source', raw.source, SEARCH_SOURCES)
-  const from = parseUploadDate('date_from', raw.date_from)
-  const to = parseUploadDate('date_to', raw.date_to)
+  const uploadedFrom = parseDate('date_from', raw.date_from)
+  const uploadedTo = uploadedBefore(raw.date_to)
   const limit = parseLimit(raw.limit, SEARCH_LIMIT_DEFAULT, SEARCH_LIMIT_MAX)
-  const uploadedTo = to && (to.bare ? { at: new Date(to.at.getTime() + DAY_MS), inclusive: false } : { at: to.at, inclusive: true })
 
   const scope = `search?${new URLSearchParams({
     q,
@@ -94,18 +94,14 @@ export function parseSearchQuery(raw: RawSearchQuery): SearchParams {
     channel: channel ?? '',
     language: language ?? '',
     source: source ?? '',
-    date_from: from?.at.toISOString() ?? '',
+    date_from: uploadedFrom?.toISOString() ?? '',
     date_to: uploadedTo ? `${uploadedTo.inclusive ? '<=' : '<'}${uploadedTo.at.toISOString()}` : '',
   }).toString()}`
 
   let after: SearchParams['after']
   if (raw.cursor !== undefined && raw.cursor !== '') {
-    const [rank, id] = decodeCursor(scope, raw.cursor, 2)
-    // The MAC already vouches for the values; this only keeps a malformed one from becoming a SQL error.
-    if (typeof rank !== 'string' || typeof id !== 'string' || !RANK_TEXT.test(rank) || !ID_TEXT.test(id)) {
-      throw badRequest('invalid_cursor', 'the cursor is malformed')
-    }
+    const [rank, id] = cursors.decode(scope, raw.cursor, [realField, bigintField])
     after = { rank, id }
   }
-  return { q, videoId, channel, language, source, uploadedFrom: from?.at, uploadedTo, limit, after, scope }
+  return { q, videoId, channel, language, source, uploadedFrom, uploadedTo, limit, after, scope, cursors }
 }

@@ -51,7 +51,7 @@ export async function searchSegments(sql: Sql, p: SearchParams): Promise<SearchR
   // One round trip for both statements: postgres.js pipelines the array.
   const [, rows] = await sql.begin('read only', (tx) => [tx.unsafe(SETTINGS_SQL), pageQuery(tx, p)] as const)
   const queryTimeMs = Math.round((performance.now() - started) * 100) / 100
-  const page = toPage(rows, p.limit, p.scope, (r) => [r.rank_key, r.id_key], toHit)
+  const page = toPage(p.cursors, rows, p.limit, p.scope, (r) => [r.rank_key, r.id_key], toHit)
   return { ...page, query_time_ms: queryTimeMs }
 }
 

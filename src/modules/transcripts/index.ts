@@ -107,7 +107,7 @@ export function transcriptRoutes(deps: { config: Config; sql: Sql; cache: Tiered
         },
         response: {
           200: TranscriptSummarySchema,
-          400: errorSchema('`invalid_id`, `invalid_source`, `invalid_json`, `invalid_vtt`, `invalid_srt`, `invalid_segments`, `invalid_encoding`, `invalid_language` or `invalid_model`; the message names the line or segment'),
+          400: errorSchema('`invalid_id`, `invalid_source`, `invalid_json`, `invalid_vtt`, `invalid_srt`, `invalid_segments`, `invalid_encoding`, `invalid_unicode`, `invalid_language` or `invalid_model`; the message names the line or segment'),
           401: errorSchema('`unauthorized` (no credential) or `invalid_token` / `token_expired` / `token_revoked`'),
           403: errorSchema('`forbidden`: the caller is not an admin, or `insufficient_scope`'),
           404: errorSchema('`video_not_found`'),

@@ -4,7 +4,7 @@ import { TranscriptFormatError, type ParsedSegment } from './formats/segment.ts'
 import { parseSrt } from './formats/srt.ts'
 import { validateSegments } from './formats/validate.ts'
 import { parseVttDocument } from './formats/vtt.ts'
-import { unsupportedMediaType } from '../../http/request-body.ts'
+import { rejectLoneSurrogates, unsupportedMediaType } from '../../http/request-body.ts'
 import type { TranscriptInput } from './service.ts'
 
 // Turns a PUT body (JSON, WebVTT or SubRip) into a validated transcript, or the HTTP error that
@@ -68,6 +68,7 @@ export function parseIngest(format: IngestFormat, body: string, query: { languag
     let model = query.model || null
     if (format === 'json') {
       const doc = parseJsonTranscript(body)
+      rejectLoneSurrogates(doc)
       segments = doc.segments
       language = doc.language ?? language
       model = doc.model ?? model

@@ -2,6 +2,7 @@ import { CacheType, videoScope } from '../../cache/scopes.ts'
 import type { TieredCache } from '../../cache/tiered-cache.ts'
 import type { Config } from '../../config.ts'
 import { cachedResponse } from '../../http/cached-response.ts'
+import type { CursorCodec } from '../../http/cursor-codec.ts'
 import { notFound } from '../../http/errors.ts'
 import type { CacheResult } from '../../http/ready-response.ts'
 import { toPage } from '../../http/pagination.ts'
@@ -27,10 +28,10 @@ export function cachedVideo(deps: Deps, id: string): Promise<CacheResult> {
 }
 
 /** `scope` already names the sort and filters; the page position and size complete the key. */
-export function cachedVideoList(deps: Deps, input: ListVideosInput, scope: string): Promise<CacheResult> {
+export function cachedVideoList(deps: Deps & { cursors: CursorCodec }, input: ListVideosInput, scope: string): Promise<CacheResult> {
   const key = `${scope}|${input.limit}|${input.after ? `${input.after.key}|${input.after.id}` : ''}`
   return cachedResponse(deps.cache, { type: CacheType.videoList, key, scopes: [], ttlSeconds: deps.config.CACHE_DEFAULT_TTL }, async () => {
     const rows = await timed('video_list', () => listVideos(deps.sql, input), [scope, input.after])
-    return toPage(rows, input.limit, scope, (r) => [r.sort_key, r.id], toVideo)
+    return toPage(deps.cursors, rows, input.limit, scope, (r) => [r.sort_key, r.id], toVideo)
   })
 }

@@ -3,6 +3,7 @@ import { afterVideoEdited } from '../../cache/scopes.ts'
 import type { TieredCache } from '../../cache/tiered-cache.ts'
 import type { Auth } from '../auth/identity.ts'
 import type { Config } from '../../config.ts'
+import type { CursorCodec } from '../../http/cursor-codec.ts'
 import { notFound } from '../../http/errors.ts'
 import { documentedResponses } from '../../http/openapi.ts'
 import { parseId } from '../../http/params.ts'
@@ -18,13 +19,13 @@ import { updateVideo } from './service.ts'
 
 // GET /videos, GET /videos/{id}, PATCH /videos/{id}.
 
-export function videoRoutes(deps: { config: Config; sql: Sql; cache: TieredCache; auth: Auth }) {
+export function videoRoutes(deps: { config: Config; sql: Sql; cache: TieredCache; auth: Auth; cursors: CursorCodec }) {
   const { sql } = deps
   return new Elysia({ name: 'videos' })
     .get(
       '/videos',
       ({ query }) => {
-        const { input, scope } = parseVideoListQuery(query)
+        const { input, scope } = parseVideoListQuery(query, deps.cursors)
         return cachedVideoList(deps, input, scope)
       },
       {
@@ -80,7 +81,7 @@ export function videoRoutes(deps: { config: Config; sql: Sql; cache: TieredCache
         },
         response: {
           200: VideoDetailSchema,
-          400: errorSchema('`invalid_id`, `invalid_json`, `unknown_field`, `invalid_field`, `empty_patch` or `invalid_encoding`'),
+          400: errorSchema('`invalid_id`, `invalid_json`, `unknown_field`, `invalid_field`, `empty_patch`, `invalid_encoding` or `invalid_unicode`'),
           401: errorSchema('`unauthorized` (no credential) or `invalid_token` / `token_expired` / `token_revoked`'),
           403: errorSchema('`forbidden`: the caller is not an admin, or `insufficient_scope`'),
           404: errorSchema('`video_not_found`'),

@@ -1,5 +1,6 @@
 import { badRequest } from '../../http/errors.ts'
-import { decodeCursor } from '../../http/pagination.ts'
+import type { CursorCodec } from '../../http/cursor-codec.ts'
+import { timestampOrInfinityField, uuidField } from '../../http/cursor-fields.ts'
 import { parseEnum, parseLimit } from '../../http/params.ts'
 import { VIDEO_SORTS, VIDEO_STATES, type ListVideosInput, type VideoFilters, type VideoSort } from './service.ts'
 
@@ -34,32 +35,7 @@ export function videoListScope(sort: VideoSort, f: VideoFilters): string {
   return `GET /videos ${JSON.stringify([sort, f.channel ?? null, f.language ?? null, f.category ?? null, f.state ?? null])}`
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
-const UTC_KEY = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.\d{6}Z$/
-
-/**
- * Whether `key` is a sort key as the list query writes it: a real UTC instant with microseconds,
- * or ±infinity. The cursor MAC is not a secret, so a forged cursor must still never reach
- * Postgres as a value it cannot cast.
- */
-export function isSortKey(key: string): boolean {
-  if (key === 'infinity' || key === '-infinity') return true
-  const m = UTC_KEY.exec(key)
-  if (!m) return false
-  const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [number, number, number, number, number, number]
-  const date = new Date(Date.UTC(y, mo - 1, d, h, mi, s))
-  return (
-    y >= 1 &&
-    date.getUTCFullYear() === y &&
-    date.getUTCMonth() === mo - 1 &&
-    date.getUTCDate() === d &&
-    date.getUTCHours() === h &&
-    date.getUTCMinutes() === mi &&
-    date.getUTCSeconds() === s
-  )
-}
-
-export function parseVideoListQuery(q: VideoListQuery): { input: ListVideosInput; scope: string } {
+export function parseVideoListQuery(q: VideoListQuery, cursors: CursorCodec): { input: ListVideosInput; scope: string } {
   const sort = parseEnum('sort', q.sort, VIDEO_SORTS) ?? 'created_at'
   const filters: VideoFilters = {
     channel: parseFilter('channel', q.channel),
@@ -71,10 +47,8 @@ export function parseVideoListQuery(q: VideoListQuery): { input: ListVideosInput
   const scope = videoListScope(sort, filters)
   let after: ListVideosInput['after']
   if (q.cursor !== undefined && q.cursor !== '') {
-    const [key, id] = decodeCursor(scope, q.cursor, 2)
-    if (typeof key !== 'string' || typeof id !== 'string' || !isSortKey(key) || !UUID.test(id)) {
-      throw badRequest('invalid_cursor', 'the cursor is malformed, tampered with, or belongs to another list or filter set')
-    }
+    // Sort keys are UTC text with microseconds, or -infinity for videos without an upload date.
+    const [key, id] = cursors.decode(scope, q.cursor, [timestampOrInfinityField, uuidField])
     after = { key, id }
   }
   return { input: { sort, filters, limit, after }, scope }

@@ -1,4 +1,5 @@
 import { badRequest } from '../../http/errors.ts'
+import { rejectLoneSurrogates } from '../../http/request-body.ts'
 import type { VideoPatch } from './service.ts'
 
 // The PATCH /videos/{id} body. Validated by hand rather than by a route schema because Elysia
@@ -37,6 +38,7 @@ export function parseVideoPatch(text: string): VideoPatch {
     throw badRequest('invalid_json', 'the body is not valid JSON')
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('invalid_json', 'the body must be a JSON object')
+  rejectLoneSurrogates(body)
   const patch: VideoPatch = {}
   for (const [key, raw] of Object.entries(body)) {
     if (!isField(key)) throw badRequest('unknown_field', `unknown field "${key}": only ${Object.keys(PATCH_FIELDS).join(', ')} can be edited`)
