@@ -92,6 +92,12 @@ export const CONFIG_SPECS = {
   ),
   DATA_DIR: spec(text, './data', 'directory of the embedded database'),
   DB_POOL_MAX: spec(integer(1, 200), 10, 'PostgreSQL pool size (the embedded database always uses 1)'),
+  DB_STATEMENT_TIMEOUT_MS: spec(
+    integer(0, 3_600_000),
+    5000,
+    'ms; PostgreSQL cancels a longer statement of `serve` and the request answers 503 (0: no limit; external PostgreSQL only)',
+  ),
+  DB_CONNECT_TIMEOUT: spec(integer(1, DAY), 30, 'seconds a starting process waits for the database (each failed attempt logged) before it exits with 1'),
   REDIS_URL: spec<string | undefined>(url(['redis:', 'rediss:']), undefined, 'Redis URL for the L2 cache; unset means L1 only'),
   ENABLE_CACHING: spec(boolean, true, 'false answers every cacheable route uncached'),
   CACHE_DEFAULT_TTL: spec(integer(1, 30 * DAY), 300, 'seconds; lists and anything without its own TTL'),

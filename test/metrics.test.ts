@@ -75,6 +75,7 @@ describe('exposition', () => {
       'db_query_duration_seconds',
       'db_slow_queries_total',
       'db_pool_connections',
+      'db_breaker_open',
       'cache_hits_total',
       'cache_misses_total',
       'cache_stale_served_total',
