@@ -4,12 +4,13 @@
 #
 #   scripts/private-postgres.sh start [PORT] [SHARED_BUFFERS]   # prints its DATABASE_URL base
 #   scripts/private-postgres.sh stop  [PORT]                     # stops it and deletes its data
+#   scripts/private-postgres.sh halt  [PORT]                     # stops it (fast shutdown), keeps its data for `start`
 #
 # Full-text search ranks every matching segment, so it is only fast when the segments table and
 # its GIN index stay in shared_buffers (about 260 MB for the 1M-segment seed): 128MB, Debian's
 # default, leaves them to the OS page cache and makes broad queries 3-4x slower.
 set -euo pipefail
-cmd="${1:?usage: private-postgres.sh start|stop [PORT] [SHARED_BUFFERS]}"
+cmd="${1:?usage: private-postgres.sh start|stop|halt [PORT] [SHARED_BUFFERS]}"
 port="${2:-55432}"
 shared_buffers="${3:-1GB}"
 bindir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
@@ -27,6 +28,9 @@ case "$cmd" in
       -o "-p $port -k /tmp -c listen_addresses=127.0.0.1 -c shared_buffers=$shared_buffers -c effective_cache_size=4GB -c work_mem=32MB -c fsync=off -c synchronous_commit=off" \
       start >/dev/null
     echo "postgres://postgres@127.0.0.1:$port"
+    ;;
+  halt)
+    as_postgres "$bindir/pg_ctl" -D "$dir" -m fast -w stop >/dev/null
     ;;
   stop)
     as_postgres "$bindir/pg_ctl" -D "$dir" -m fast stop >/dev/null 2>&1 || true

@@ -10,7 +10,7 @@ import { requestEnded, requestStarted } from './http/request-metrics.ts'
 import { requestRecorder } from './http/request-recorder.ts'
 import { routableRequest } from './http/request-target.ts'
 import type { Sql } from './platform/db.ts'
-import { isDatabaseUnavailable } from './platform/db-errors.ts'
+import { DatabaseUnavailableError, isDatabaseUnavailable } from './platform/db-errors.ts'
 import { errorFields, type Logger } from './platform/log.ts'
 import type { RedisClient } from './platform/redis.ts'
 import { adminCacheRoutes } from './modules/admin/cache.ts'
@@ -107,12 +107,15 @@ export function createApp(deps: AppDeps) {
         ;[status, errCode, message] = [400, 'invalid_cookie', 'a signed cookie was tampered with']
       } else if (isDatabaseUnavailable(error)) {
         ;[status, errCode, message] = [503, 'database_unavailable', 'the database is unavailable; retry shortly']
-        deps.log.warn('database unavailable', { method: request.method, route: route ?? UNMATCHED_ROUTE, ...errorFields(error) })
+        // A refusal by the open breaker is one of many during an outage, which the breaker logged once.
+        if (!(error instanceof DatabaseUnavailableError)) {
+          deps.log.warn('database unavailable', { method: request.method, route: route ?? UNMATCHED_ROUTE, ...errorFields(error) })
+        }
       } else {
         deps.log.error('unhandled error', { method: request.method, route: route ?? UNMATCHED_ROUTE, ...errorFields(error) })
       }
       set.status = status
-      return jsonError(status, errCode, message, status === 503 ? { 'retry-after': '5' } : undefined)
+      return jsonError(status, errCode, message, status === 503 ? { 'retry-after': '1' } : undefined)
     })
     .onAfterResponse(({ request, route, set, responseValue }) => {
       const ms = performance.now() - (started.get(request) ?? performance.now())

@@ -1,17 +1,25 @@
+import { redactUrl } from './platform/redact.ts'
+
 // Every environment variable the server reads, parsed and validated once.
 // One table drives parsing, error messages and `--help`, so they cannot drift apart.
 
 export class ConfigError extends Error {
+  /** What was rejected, as the message shows it: a secret by its length only, URL passwords masked. */
+  readonly got: string
+
   constructor(
     readonly variable: string,
     readonly accepts: string,
-    readonly got: string,
+    got: string,
   ) {
-    super(`${variable} must be ${accepts} (got ${JSON.stringify(got)})`)
+    const shown = isSecret(variable) ? `${got.length} characters` : JSON.stringify(redactUrl(got))
+    super(`${variable} must be ${accepts} (got ${shown})`)
+    this.got = shown
   }
 }
 
-type Parser<T> = { accepts: string; parse: (raw: string) => T | undefined }
+/** `secret`: the value is never shown (in errors, logs or `--help`). */
+type Parser<T> = { accepts: string; parse: (raw: string) => T | undefined; secret?: true }
 
 const integer = (min: number, max: number): Parser<number> => ({
   accepts: `an integer from ${min} to ${max}`,
@@ -48,7 +56,14 @@ const url = (protocols: string[]): Parser<string> => ({
 const secret = (minLength: number): Parser<string> => ({
   accepts: `a string of at least ${minLength} characters (e.g. \`openssl rand -base64 48\`)`,
   parse: (raw) => (raw.length >= minLength ? raw : undefined),
+  secret: true,
 })
+
+/** A credential someone else issued (an OAuth client secret): any length, never shown. */
+const issuedSecret: Parser<string> = { ...text, secret: true }
+
+/** Tokens and keys this server checks: long enough that guessing is hopeless. */
+const MIN_SECRET_LENGTH = 32
 
 const oneOf = <T extends string>(values: readonly T[]): Parser<T> => ({
   accepts: `one of ${values.join(', ')}`,
@@ -77,6 +92,12 @@ export const CONFIG_SPECS = {
   ),
   DATA_DIR: spec(text, './data', 'directory of the embedded database'),
   DB_POOL_MAX: spec(integer(1, 200), 10, 'PostgreSQL pool size (the embedded database always uses 1)'),
+  DB_STATEMENT_TIMEOUT_MS: spec(
+    integer(0, 3_600_000),
+    5000,
+    'ms; PostgreSQL cancels a longer statement of `serve` and the request answers 503 (0: no limit; external PostgreSQL only)',
+  ),
+  DB_CONNECT_TIMEOUT: spec(integer(1, DAY), 30, 'seconds a starting process waits for the database (each failed attempt logged) before it exits with 1'),
   REDIS_URL: spec<string | undefined>(url(['redis:', 'rediss:']), undefined, 'Redis URL for the L2 cache; unset means L1 only'),
   ENABLE_CACHING: spec(boolean, true, 'false answers every cacheable route uncached'),
   CACHE_DEFAULT_TTL: spec(integer(1, 30 * DAY), 300, 'seconds; lists and anything without its own TTL'),
@@ -102,12 +123,12 @@ export const CONFIG_SPECS = {
   ),
   CACHE_VERSIONS_TTL: spec(integer(60, 365 * DAY), 30 * DAY, 'seconds the versions hash in Redis outlives the last write (then the next write starts a new epoch)'),
   ENABLE_METRICS: spec(boolean, true, 'false turns /metrics off'),
-  METRICS_TOKEN: spec<string | undefined>(text, undefined, 'when set, /metrics requires `Authorization: Bearer <token>`'),
+  METRICS_TOKEN: spec<string | undefined>(secret(MIN_SECRET_LENGTH), undefined, 'when set, /metrics requires `Authorization: Bearer <token>`'),
   DB_SLOW_QUERY_MS: spec(integer(1, 600_000), 100, 'queries slower than this are logged and counted in db_slow_queries_total'),
   LOG_LEVEL: spec(oneOf(LOG_LEVELS), 'info' as LogLevel, 'debug, info, warn or error'),
   SEED_DEMO: spec(boolean, true, 'seed ~200 demo videos into an empty embedded database'),
   ADMIN_TOKEN: spec<string | undefined>(
-    text,
+    secret(MIN_SECRET_LENGTH),
     undefined,
     'bootstrap admin credential (`Authorization: Bearer <token>`): the write routes (PUT transcript, PATCH video) need it, and it acts as an admin everywhere else; unset disables the write routes',
   ),
@@ -117,17 +138,17 @@ export const CONFIG_SPECS = {
     'URL users reach the server at: OAuth redirect URIs are built on it; https makes the session cookie Secure',
   ),
   SESSION_SECRET: spec<string | undefined>(
-    secret(32),
+    secret(MIN_SECRET_LENGTH),
     undefined,
     'key that signs the short-lived OAuth state cookie; required when a sign-in provider is configured',
   ),
   OIDC_ISSUER_URL: spec<string | undefined>(url(['http:', 'https:']), undefined, 'generic OpenID Connect provider (`oidc`): its issuer URL'),
   OIDC_CLIENT_ID: spec<string | undefined>(text, undefined, 'generic OpenID Connect provider: client id'),
-  OIDC_CLIENT_SECRET: spec<string | undefined>(text, undefined, 'generic OpenID Connect provider: client secret'),
+  OIDC_CLIENT_SECRET: spec<string | undefined>(issuedSecret, undefined, 'generic OpenID Connect provider: client secret'),
   GOOGLE_CLIENT_ID: spec<string | undefined>(text, undefined, 'Google sign-in (`google`): OAuth client id'),
-  GOOGLE_CLIENT_SECRET: spec<string | undefined>(text, undefined, 'Google sign-in: OAuth client secret'),
+  GOOGLE_CLIENT_SECRET: spec<string | undefined>(issuedSecret, undefined, 'Google sign-in: OAuth client secret'),
   TWITCH_CLIENT_ID: spec<string | undefined>(text, undefined, 'Twitch sign-in (`twitch`): client id'),
-  TWITCH_CLIENT_SECRET: spec<string | undefined>(text, undefined, 'Twitch sign-in: client secret'),
+  TWITCH_CLIENT_SECRET: spec<string | undefined>(issuedSecret, undefined, 'Twitch sign-in: client secret'),
   FREE_DAILY_EXPORT_LIMIT: spec(integer(0, 1_000_000), 2, 'transcript exports (.srt/.vtt) a free-plan user may download per UTC day; pro and admins are exempt'),
   TRANSCRIBE_CMD: spec<string | undefined>(
     text,
@@ -139,6 +160,36 @@ export const CONFIG_SPECS = {
 } as const
 
 type Specs = typeof CONFIG_SPECS
+
+function isSecret(variable: string): boolean {
+  return (CONFIG_SPECS as Record<string, Spec<unknown> | undefined>)[variable]?.parser.secret === true
+}
+
+/** The password of a URL, as written and decoded. */
+function urlPassword(url: string): string[] {
+  try {
+    const { password } = new URL(url)
+    if (!password) return []
+    try {
+      return [password, decodeURIComponent(password)]
+    } catch {
+      return [password] // a malformed %-escape
+    }
+  } catch {
+    return [] // not a URL after all
+  }
+}
+
+/** Every secret value in `config` (flagged variables, URL passwords), for the log's redactor. */
+export function secretValues(config: Config): string[] {
+  const values: string[] = []
+  for (const [name, value] of Object.entries(config)) {
+    if (typeof value !== 'string') continue
+    if (isSecret(name)) values.push(value)
+    else if (value.includes('://')) values.push(...urlPassword(value))
+  }
+  return values
+}
 export type Config = { -readonly [K in keyof Specs]: Specs[K] extends Spec<infer T> ? T : never }
 
 /** Reads the given environment; throws ConfigError naming the first bad variable. */
@@ -180,7 +231,7 @@ function checkSignIn(config: Config, env: Record<string, string | undefined>): v
     throw new ConfigError('OIDC_ISSUER_URL', 'an https URL (http only for a loopback issuer)', config.OIDC_ISSUER_URL ?? '')
   }
   if (anyProvider && config.SESSION_SECRET === undefined) {
-    throw new ConfigError('SESSION_SECRET', 'set (32+ characters) when a sign-in provider is configured', '')
+    throw new ConfigError('SESSION_SECRET', `set (${MIN_SECRET_LENGTH}+ characters) when a sign-in provider is configured`, '')
   }
 }
 

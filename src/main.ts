@@ -1,6 +1,7 @@
 #!/usr/bin/env bun
-import { ConfigError, loadConfig } from './config.ts'
+import { ConfigError, loadConfig, secretValues } from './config.ts'
 import { createLogger } from './platform/log.ts'
+import { redactUrlPasswords, secretRedactor } from './platform/redact.ts'
 import { healthcheckCommand } from './cli/healthcheck.ts'
 import { helpText } from './cli/help.ts'
 import { migrateCommand } from './cli/migrate.ts'
@@ -35,16 +36,20 @@ async function main(argv: string[]): Promise<number> {
   const command = COMMANDS[name as keyof typeof COMMANDS]
   if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}; see transcript-api --help`)
   const config = loadConfig()
-  await command(args, config, createLogger(config.LOG_LEVEL))
+  redact = secretRedactor(secretValues(config))
+  await command(args, config, createLogger(config.LOG_LEVEL, redact))
   return 0
 }
+
+/** Masks secrets in what reaches stdout/stderr; before the config is read, URL passwords only. */
+let redact: (text: string) => string = redactUrlPasswords
 
 main(Bun.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     if (err instanceof ConfigError) console.error(`config error: ${err.message}`)
     else if (err instanceof UsageError) console.error(`usage error: ${err.message}`)
-    else console.error(`error: ${err instanceof Error ? err.message : String(err)}`)
+    else console.error(`error: ${redact(err instanceof Error ? err.message : String(err))}`)
     process.exit(err instanceof ConfigError || err instanceof UsageError ? 2 : 1)
   },
 )

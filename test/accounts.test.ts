@@ -16,7 +16,7 @@ import { connectedRedis, uniquePrefix } from './support/redis.ts'
 // every bad credential is a 401 with its own code, admin routes are for admins, and the export
 // quota holds under concurrency.
 
-const ADMIN_TOKEN = 'accounts-bootstrap-admin-token'
+const ADMIN_TOKEN = 'accounts-bootstrap-admin-token-0123456789'
 
 let db: TestDatabase
 let redis: RedisClient

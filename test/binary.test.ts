@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startServer } from './support/server-process.ts'
@@ -71,4 +71,18 @@ describe('single binary', () => {
       expect(await server.stop()).toBe(0)
     }
   }, 120_000)
+
+  test('reads its configuration from the environment only: a .env in the working directory is ignored', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ta-dotenv-'))
+    try {
+      // Loaded, this would stop it with a config error (exit 2).
+      writeFileSync(join(dir, '.env'), 'PORT=not-a-port\n')
+      const proc = Bun.spawn([binary, 'migrate', '--status'], { cwd: dir, env: { PATH: process.env.PATH, DATABASE_URL: db.url }, stdout: 'pipe', stderr: 'pipe' })
+      const [code, out] = await Promise.all([proc.exited, new Response(proc.stdout).text()])
+      expect({ code, err: code === 0 ? '' : await new Response(proc.stderr).text() }).toEqual({ code: 0, err: '' })
+      expect(out).toMatch(/\d+ applied, \d+ pending/)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
 })

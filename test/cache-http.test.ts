@@ -11,7 +11,7 @@ import { startTcpProxy } from './support/tcp-proxy.ts'
 // Issue 5 through HTTP, with the real PostgreSQL and Redis: stampedes, cross-instance freshness,
 // and a database that goes away under a warm cache.
 
-const TOKEN = 'cache-http-token'
+const TOKEN = 'cache-http-admin-token-0123456789abcdef'
 let db: TestDatabase
 let videoId: string
 let redisA: RedisClient

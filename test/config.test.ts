@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { ConfigError, loadConfig } from '../src/config.ts'
+import { ConfigError, loadConfig, secretValues } from '../src/config.ts'
 
 describe('config', () => {
   test('defaults', () => {
@@ -64,5 +64,60 @@ describe('config', () => {
     const proc = Bun.spawn(['bun', 'src/main.ts', 'frobnicate'], { stdout: 'pipe', stderr: 'pipe' })
     expect(await proc.exited).toBe(2)
     expect(await new Response(proc.stderr).text()).toContain('unknown command')
+  })
+})
+
+describe('secrets stay secret', () => {
+  const long = 'a'.repeat(32)
+
+  test.each(['SESSION_SECRET', 'ADMIN_TOKEN', 'METRICS_TOKEN'])('%s needs 32+ characters and a rejected value is shown by its length only', (name) => {
+    expect(loadConfig({ [name]: long })[name as 'ADMIN_TOKEN']).toBe(long)
+    const err = (() => {
+      try {
+        loadConfig({ [name]: 'hunter2-secret' })
+      } catch (e) {
+        return e as ConfigError
+      }
+      throw new Error('accepted a 14-character secret')
+    })()
+    expect(err).toBeInstanceOf(ConfigError)
+    expect(err.message).toBe(`${name} must be a string of at least 32 characters (e.g. \`openssl rand -base64 48\`) (got 14 characters)`)
+    expect(JSON.stringify(err)).not.toContain('hunter2')
+  })
+
+  test('a rejected URL is shown with its password masked, also when the URL does not parse', () => {
+    for (const [name, value, shown] of [
+      ['DATABASE_URL', 'postgres://app:hunter2-pass@db:notaport/x', 'postgres://app:***@db:notaport/x'],
+      ['DATABASE_URL', 'postgres://app:pa#ss/w@rd@db/x', 'postgres://app:***@db/x'],
+      ['REDIS_URL', 'redis://:hunter2-pass@cache:port/0', 'redis://:***@cache:port/0'],
+    ] as const) {
+      expect(() => loadConfig({ [name]: value })).toThrow(`(got ${JSON.stringify(shown)})`)
+    }
+  })
+
+  test('secretValues lists flagged variables and URL passwords (as written and decoded)', () => {
+    const config = loadConfig({
+      ADMIN_TOKEN: long,
+      DATABASE_URL: 'postgres://app:p%40ss-word@db/x',
+      REDIS_URL: 'redis://cache:6379',
+      GOOGLE_CLIENT_ID: 'client-id',
+      GOOGLE_CLIENT_SECRET: 'google-client-secret',
+      SESSION_SECRET: 'b'.repeat(40),
+    })
+    expect(secretValues(config).sort()).toEqual([long, 'b'.repeat(40), 'google-client-secret', 'p%40ss-word', 'p@ss-word'].sort())
+  })
+
+  test('the process prints one config error line without the secret (exit 2)', async () => {
+    for (const [name, value] of [
+      ['SESSION_SECRET', 'hunter2-secret'],
+      ['DATABASE_URL', 'postgres://app:hunter2-pass@db:notaport/x'],
+    ] as const) {
+      const proc = Bun.spawn(['bun', 'src/main.ts', 'migrate'], { env: { PATH: process.env.PATH, [name]: value }, stdout: 'pipe', stderr: 'pipe' })
+      expect(await proc.exited).toBe(2)
+      const out = (await new Response(proc.stdout).text()) + (await new Response(proc.stderr).text())
+      expect(out.trim().split('\n')).toHaveLength(1)
+      expect(out).toContain(`config error: ${name} must be`)
+      expect(out).not.toContain('hunter2')
+    }
   })
 })

@@ -23,7 +23,7 @@ describe('embedded database', () => {
       expect((await fetch(`${first.baseUrl}/health`)).status).toBe(200)
       const ready = await fetch(`${first.baseUrl}/ready`)
       expect(ready.status).toBe(200)
-      expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'up' } })
+      expect(await ready.json()).toEqual({ status: 'ready', database: 'up' })
       const videos = (await (await fetch(`${first.baseUrl}/videos?limit=5`)).json()) as { items: { id: string }[] }
       expect(videos.items).toHaveLength(5)
 

@@ -8,7 +8,7 @@ import { createTestDatabase, type TestDatabase } from './support/postgres.ts'
 // Each test counts the requests that reach the router (an onRequest hook) to tell who answered,
 // and checks the lane's answers are the router's, header for header.
 
-const TOKEN = 'fast-lane-admin-token'
+const TOKEN = 'fast-lane-admin-token-0123456789abcdef'
 let db: TestDatabase
 let videoId: string
 

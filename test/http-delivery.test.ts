@@ -7,7 +7,7 @@ import { createTestDatabase, type TestDatabase } from './support/postgres.ts'
 
 // Issue 4: ready responses with gzip, ETag/304 and a fail-closed Cache-Control policy, route by route.
 
-const TOKEN = 'delivery-admin-token'
+const TOKEN = 'delivery-admin-token-0123456789abcdef'
 let db: TestDatabase
 let api: ReturnType<typeof testApp>
 let videoId: string
@@ -121,7 +121,7 @@ describe('gzip', () => {
   test('small bodies are not compressed', async () => {
     const res = await get('/health', { 'accept-encoding': 'gzip' })
     expect(res.headers.get('content-encoding')).toBeNull()
-    expect(await res.json()).toEqual({ status: 'ok' })
+    expect(((await res.json()) as { status: string }).status).toBe('ok')
   })
 
   test('q-values are honoured', async () => {

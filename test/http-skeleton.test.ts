@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { createPool } from '../src/platform/db.ts'
 import { closeRedis, createRedis } from '../src/platform/redis.ts'
+import { APP_VERSION } from '../src/version.ts'
 import { testApp } from './support/app.ts'
 import { createTestDatabase, quietLog, type TestDatabase } from './support/postgres.ts'
 
@@ -13,45 +14,48 @@ afterAll(async () => {
 })
 
 describe('health and readiness', () => {
-  test('GET /health is 200 and never cached', async () => {
+  test('GET /health is 200 with the version and uptime, and never cached', async () => {
     const res = await testApp(db.sql).request('/health')
     expect(res.status).toBe(200)
-    expect(await res.json()).toEqual({ status: 'ok' })
+    const body = (await res.json()) as { status: string; version: string; uptime_seconds: number }
+    expect(body).toEqual({ status: 'ok', version: APP_VERSION, uptime_seconds: expect.any(Number) })
+    expect(body.uptime_seconds).toBeGreaterThanOrEqual(0)
+    expect(body.uptime_seconds).toBeLessThanOrEqual(process.uptime())
   })
 
   test('GET /ready is 200 when the database answers', async () => {
     const res = await testApp(db.sql).request('/ready')
     expect(res.status).toBe(200)
-    expect(await res.json()).toEqual({ status: 'ready', checks: { database: 'up' } })
+    expect(await res.json()).toEqual({ status: 'ready', database: 'up' })
   })
 
-  test('GET /ready is 503 naming the database when it is unreachable', async () => {
+  test('GET /ready is 503 database_unavailable only when the database is unreachable', async () => {
     const dead = createPool('postgres://postgres@127.0.0.1:1/none', { max: 1, applicationName: 'test' })
     try {
       const res = await testApp(dead).request('/ready')
       expect(res.status).toBe(503)
-      const body = (await res.json()) as { error: { code: string; message: string }; checks: Record<string, string> }
-      expect(body.error.code).toBe('not_ready')
-      expect(body.error.message).toContain('database')
-      expect(body.checks.database).toBe('down')
+      expect(await res.json()).toEqual({
+        error: { code: 'database_unavailable', message: 'the database is unreachable: requests that need it answer 503' },
+        status: 'unavailable',
+        database: 'down',
+      })
     } finally {
       await dead.end({ timeout: 0 })
     }
   })
 
-  test('GET /ready checks Redis when configured: up with the real one, 503 when unreachable', async () => {
+  test('GET /ready with Redis configured: ready with the real one, 200 degraded naming it when unreachable', async () => {
     const live = createRedis('redis://127.0.0.1:6379', quietLog)
     const dead = createRedis('redis://127.0.0.1:1', quietLog)
     try {
       await Bun.sleep(200)
       const ok = await testApp(db.sql, { redis: live }).request('/ready')
       expect(ok.status).toBe(200)
-      expect(await ok.json()).toEqual({ status: 'ready', checks: { database: 'up', redis: 'up' } })
-      const down = await testApp(db.sql, { redis: dead }).request('/ready')
-      expect(down.status).toBe(503)
-      const body = (await down.json()) as { error: { message: string }; checks: Record<string, string> }
-      expect(body.checks).toEqual({ database: 'up', redis: 'down' })
-      expect(body.error.message).toBe('redis is down')
+      expect(await ok.json()).toEqual({ status: 'ready', database: 'up', redis: 'up' })
+      // The server still serves everything from L1 and the database: a balancer must keep routing to it.
+      const degraded = await testApp(db.sql, { redis: dead }).request('/ready')
+      expect(degraded.status).toBe(200)
+      expect(await degraded.json()).toEqual({ status: 'degraded', database: 'up', redis: 'down' })
     } finally {
       await closeRedis(live)
       await closeRedis(dead)

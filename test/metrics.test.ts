@@ -75,6 +75,7 @@ describe('exposition', () => {
       'db_query_duration_seconds',
       'db_slow_queries_total',
       'db_pool_connections',
+      'db_breaker_open',
       'cache_hits_total',
       'cache_misses_total',
       'cache_stale_served_total',
@@ -121,10 +122,11 @@ describe('exposition', () => {
   test('ENABLE_METRICS=false: no /metrics route; METRICS_TOKEN guards it', async () => {
     const off = testApp(db.sql, { env: { ENABLE_METRICS: 'false' } })
     expect((await off.request('/metrics')).status).toBe(404)
-    const guarded = testApp(db.sql, { env: { METRICS_TOKEN: 'scrape-secret' } })
+    const token = 'scrape-secret-0123456789abcdef-0123456789'
+    const guarded = testApp(db.sql, { env: { METRICS_TOKEN: token } })
     expect((await guarded.request('/metrics')).status).toBe(401)
     expect((await guarded.request('/metrics', { headers: { authorization: 'Bearer wrong' } })).status).toBe(401)
-    expect((await guarded.request('/metrics', { headers: { authorization: 'Bearer scrape-secret' } })).status).toBe(200)
+    expect((await guarded.request('/metrics', { headers: { authorization: `Bearer ${token}` } })).status).toBe(200)
   })
 })
 
@@ -216,12 +218,12 @@ describe('each metric moves when its event happens', () => {
       expect(value(t, 'cache_l2_breaker_open')).toBe(1)
 
       const prefix = uniquePrefix()
-      const a = testApp(db.sql, { redis: live, cachePrefix: prefix, env: { ADMIN_TOKEN: 't' } })
+      const a = testApp(db.sql, { redis: live, cachePrefix: prefix, env: { ADMIN_TOKEN: 'metrics-admin-token-0123456789abcdef' } })
       await a.cache.start()
       await Bun.sleep(100)
       // A fresh prefix has no versions yet: starting one is announced too, so count from here.
       const t1 = await scrape(a)
-      await a.request(`/videos/${videoId}`, { method: 'PATCH', headers: { authorization: 'Bearer t', 'content-type': 'application/json' }, body: '{"category":"Science"}' })
+      await a.request(`/videos/${videoId}`, { method: 'PATCH', headers: { authorization: 'Bearer metrics-admin-token-0123456789abcdef', 'content-type': 'application/json' }, body: '{"category":"Science"}' })
       await Bun.sleep(100)
       const t2 = await scrape(a)
       const moved = (direction: string) => value(t2, 'cache_bus_messages_total', { direction }) - value(t1, 'cache_bus_messages_total', { direction })
@@ -277,9 +279,9 @@ describe('admin cache statistics', () => {
   test('GET /admin/cache/stats and POST /admin/cache/invalidate, for admins only', async () => {
     const redis = await connectedRedis()
     try {
-      const admin = testApp(db.sql, { redis, env: { ADMIN_TOKEN: 'ops-token' } })
+      const admin = testApp(db.sql, { redis, env: { ADMIN_TOKEN: 'ops-admin-token-0123456789abcdef-0123' } })
       await admin.cache.start()
-      const asAdmin = { authorization: 'Bearer ops-token' }
+      const asAdmin = { authorization: 'Bearer ops-admin-token-0123456789abcdef-0123' }
       expect((await admin.request('/admin/cache/stats')).status).toBe(401)
       await admin.request(`/videos/${videoId}`)
       await admin.request(`/videos/${videoId}`)

@@ -8,7 +8,7 @@ import fixture from './golden/transcript.json'
 
 // GET/PUT /videos/{id}/transcript and the .srt/.vtt exports against the real PostgreSQL.
 
-const TOKEN = 'test-admin-token'
+const TOKEN = 'transcripts-admin-token-0123456789abcdef'
 const goldenSrt = await Bun.file(`${import.meta.dir}/golden/transcript.srt`).text()
 const goldenVtt = await Bun.file(`${import.meta.dir}/golden/transcript.vtt`).text()
 

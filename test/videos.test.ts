@@ -13,7 +13,7 @@ import { createTestDatabase, quietLog, type TestDatabase } from './support/postg
 // GET /videos, GET /videos/{id}, PATCH /videos/{id} against the real PostgreSQL: ordering, filters,
 // every 400, keyset walks under concurrent inserts, and the plans of the list queries.
 
-const TOKEN = 'videos-admin-token'
+const TOKEN = 'videos-admin-token-0123456789abcdef'
 
 interface ErrorJson {
   error: { code: string; message: string }

@@ -478,7 +478,7 @@ describe('worker processes: SIGKILL and SIGTERM', () => {
   test('SIGTERM while a job runs: the worker finishes it within the grace period and exits 0', async () => {
     const envFile = join(tmp, 'env.txt')
     const [id = ''] = await insertJobs(db.sql, ['termdone001'])
-    const w = new WorkerProcess(db.url, { FAKE_SLEEP: '1', FAKE_ENV_FILE: envFile, ADMIN_TOKEN: 'secret' }, ['--shutdown-grace', '20'])
+    const w = new WorkerProcess(db.url, { FAKE_SLEEP: '1', FAKE_ENV_FILE: envFile, ADMIN_TOKEN: 'worker-test-admin-token-0123456789abcdef' }, ['--shutdown-grace', '20'])
     const name = await w.started()
     await claimedBy(id, name)
     w.proc.kill('SIGTERM')

@@ -1,12 +1,12 @@
+import type { Server } from 'bun'
 import { createApp } from '../app.ts'
 import { createCache } from '../cache/create.ts'
 import { resolveCachePrefix } from '../cache/prefix.ts'
-import type { TieredCache } from '../cache/tiered-cache.ts'
 import type { Config } from '../config.ts'
 import { readCursorSecret } from '../http/cursor-codec.ts'
 import { jsonError } from '../http/errors.ts'
 import { EventBatcher } from '../modules/events/batcher.ts'
-import { openDatabase } from '../platform/database.ts'
+import { guardDatabase, openDatabase } from '../platform/database.ts'
 import { configureQueryMetrics } from '../platform/db-metrics.ts'
 import { readDeploymentIdentity } from '../platform/deployment.ts'
 import { errorFields, type Logger } from '../platform/log.ts'
@@ -19,6 +19,8 @@ import { parseOptions } from './usage.ts'
 const SHUTDOWN_GRACE_MS = 10_000
 /** At shutdown, how long invalidations that could not reach Redis yet may still try. */
 const ANNOUNCE_GRACE_MS = 2_000
+/** A signal during startup: what was opened so far gets this long to close, then the process exits. */
+const STARTUP_ABORT_MS = 1500
 /** Keep-alive connections idle this long are closed (Elysia's own default). */
 const IDLE_TIMEOUT_SECONDS = 30
 
@@ -29,58 +31,95 @@ function shutdownSignal(): Promise<string> {
   })
 }
 
+/** What startup opened, closed in reverse order at shutdown. */
+class Opened {
+  private readonly closers: (() => Promise<void>)[] = []
+
+  constructor(private readonly log: Logger) {}
+
+  add(close: () => Promise<void>): void {
+    this.closers.push(close)
+  }
+
+  async close(): Promise<void> {
+    for (const close of this.closers.reverse()) {
+      await close().catch((err: unknown) => this.log.warn('error while shutting down', errorFields(err)))
+    }
+  }
+}
+
+/** Database (waiting for it), migrations, demo data, cache, then the listening server. */
+async function start(config: Config, log: Logger, opened: Opened): Promise<Server<undefined>> {
+  const db = await openDatabase(config, log, 'transcript-api', { statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS })
+  opened.add(() => db.close())
+  const redis = config.REDIS_URL ? createRedis(config.REDIS_URL, log) : undefined
+  if (redis) opened.add(() => closeRedis(redis))
+  // Usage events recorded off the request path; written out after the last request at shutdown.
+  const events = new EventBatcher(db.sql, log)
+  opened.add(() => events.close())
+  configureQueryMetrics({ slowQueryMs: config.DB_SLOW_QUERY_MS, poolMax: db.poolMax, log })
+  await migrate(db.sql, MIGRATION_FILES, log)
+  if (db.kind === 'embedded' && config.SEED_DEMO && !(await hasVideos(db.sql))) {
+    log.info('empty embedded database: seeding demo data (SEED_DEMO=false turns this off)')
+    const counts = await seedDatabase(db.sql, DEMO_SEED)
+    log.info('demo data seeded', { ...counts })
+  }
+  const prefix = resolveCachePrefix(config, await readDeploymentIdentity(db.sql))
+  const cache = createCache(config, redis, log, prefix)
+  opened.add(async () => {
+    if (!(await cache.settle(ANNOUNCE_GRACE_MS))) log.warn('stopping with cache invalidations Redis never received: other instances keep their copies until they expire')
+    await cache.close()
+  })
+  await cache.start()
+  if (redis) log.info('cache: L1 and Redis', { prefix, bus_trusted: cache.busTrusted })
+  opened.add(guardDatabase(config, log))
+  const cursorSecret = await readCursorSecret(db.sql)
+  const { app, fetch } = createApp({ config, sql: db.sql, redis, cache, log, events, cursorSecret })
+  const server = Bun.serve({
+    port: config.PORT,
+    hostname: config.HOST,
+    idleTimeout: IDLE_TIMEOUT_SECONDS,
+    // Never Bun's development error page (it shows the stack): the router answers its own errors,
+    // and anything thrown before it is a plain JSON 500.
+    development: false,
+    fetch,
+    error(err) {
+      log.error('unhandled error', errorFields(err))
+      return jsonError(500, 'internal_error', 'internal server error')
+    },
+  })
+  // Handlers read the server from their context (the client address of a sign-in).
+  app.server = server
+  log.info('listening', { url: `http://${config.HOST}:${server.port}`, swagger: `http://${config.HOST}:${server.port}/swagger` })
+  return server
+}
+
 export async function serveCommand(args: string[], config: Config, log: Logger): Promise<void> {
   parseOptions('serve', args, {})
   const signal = shutdownSignal()
-  const db = await openDatabase(config, log, 'transcript-api')
-  const redis = config.REDIS_URL ? createRedis(config.REDIS_URL, log) : undefined
-  let cache: TieredCache | undefined
-  // Usage events recorded off the request path; written out after the last request at shutdown.
-  const events = new EventBatcher(db.sql, log)
-  configureQueryMetrics({ slowQueryMs: config.DB_SLOW_QUERY_MS, poolMax: db.poolMax, log })
+  const opened = new Opened(log)
+  const starting = start(config, log, opened)
+  // After a signal wins the race below, startup may still fail in the background: not unhandled.
+  starting.catch(() => {})
   try {
-    await migrate(db.sql, MIGRATION_FILES, log)
-    if (db.kind === 'embedded' && config.SEED_DEMO && !(await hasVideos(db.sql))) {
-      log.info('empty embedded database: seeding demo data (SEED_DEMO=false turns this off)')
-      const counts = await seedDatabase(db.sql, DEMO_SEED)
-      log.info('demo data seeded', { ...counts })
+    const first = await Promise.race([starting, signal])
+    if (typeof first === 'string') {
+      log.info('shutting down during startup', { signal: first })
+      await Promise.race([opened.close(), Bun.sleep(STARTUP_ABORT_MS)])
+      log.info('stopped')
+      return
     }
-    const prefix = resolveCachePrefix(config, await readDeploymentIdentity(db.sql))
-    cache = createCache(config, redis, log, prefix)
-    await cache.start()
-    if (redis) log.info('cache: L1 and Redis', { prefix, bus_trusted: cache.busTrusted })
-    const cursorSecret = await readCursorSecret(db.sql)
-    const { app, fetch } = createApp({ config, sql: db.sql, redis, cache, log, events, cursorSecret })
-    const server = Bun.serve({
-      port: config.PORT,
-      hostname: config.HOST,
-      idleTimeout: IDLE_TIMEOUT_SECONDS,
-      // Never Bun's development error page (it shows the stack): the router answers its own errors,
-      // and anything thrown before it is a plain JSON 500.
-      development: false,
-      fetch,
-      error(err) {
-        log.error('unhandled error', errorFields(err))
-        return jsonError(500, 'internal_error', 'internal server error')
-      },
-    })
-    // Handlers read the server from their context (the client address of a sign-in).
-    app.server = server
-    log.info('listening', { url: `http://${config.HOST}:${server.port}`, swagger: `http://${config.HOST}:${server.port}/swagger` })
-
     log.info('shutting down', { signal: await signal })
     // stop(false) stops accepting and resolves once in-flight requests have finished.
-    const drained = await Promise.race([server.stop(false).then(() => true), Bun.sleep(SHUTDOWN_GRACE_MS).then(() => false)])
+    const drained = await Promise.race([first.stop(false).then(() => true), Bun.sleep(SHUTDOWN_GRACE_MS).then(() => false)])
     if (!drained) {
       log.warn('in-flight requests still running after the grace period; closing them')
-      await server.stop(true)
+      await first.stop(true)
     }
-  } finally {
-    await events.close()
-    if (cache && !(await cache.settle(ANNOUNCE_GRACE_MS))) log.warn('stopping with cache invalidations Redis never received: other instances keep their copies until they expire')
-    await cache?.close()
-    if (redis) await closeRedis(redis)
-    await db.close()
+    await opened.close()
+  } catch (err) {
+    await opened.close()
+    throw err
   }
   log.info('stopped')
 }

@@ -1,7 +1,12 @@
 import type { Config } from '../config.ts'
+import { DatabaseBreaker, installBreaker, type Probe } from './db-breaker.ts'
 import { createPool, type Sql } from './db.ts'
+import { waitForDatabase } from './db-wait.ts'
 import { EMBEDDED_POOL_MAX, startEmbeddedDatabase } from './embedded-db.ts'
 import type { Logger } from './log.ts'
+
+/** How long after the server's statement timeout an unanswered operation is given up on. */
+const DEADLINE_GRACE_MS = 1000
 
 export interface Database {
   sql: Sql
@@ -10,12 +15,27 @@ export interface Database {
   close(): Promise<void>
 }
 
-/** The configured PostgreSQL, or the embedded one in DATA_DIR when DATABASE_URL is unset. */
-export async function openDatabase(config: Config, log: Logger, applicationName: string): Promise<Database> {
+export interface OpenOptions {
+  /** Server-side limit of every statement on an external PostgreSQL (DB_STATEMENT_TIMEOUT_MS); none by default. */
+  statementTimeoutMs?: number
+}
+
+/**
+ * The configured PostgreSQL once it answers (waiting up to DB_CONNECT_TIMEOUT), or the embedded
+ * one in DATA_DIR when DATABASE_URL is unset.
+ */
+export async function openDatabase(config: Config, log: Logger, applicationName: string, options: OpenOptions = {}): Promise<Database> {
   if (config.DATABASE_URL) {
-    const sql = createPool(config.DATABASE_URL, { max: config.DB_POOL_MAX, applicationName })
+    const sql = createPool(config.DATABASE_URL, { max: config.DB_POOL_MAX, applicationName, statementTimeoutMs: options.statementTimeoutMs })
     const { hostname: host, port, pathname } = new URL(config.DATABASE_URL)
-    log.info('database: external PostgreSQL', { host, port, database: pathname.slice(1) })
+    const database = pathname.slice(1)
+    log.info('database: external PostgreSQL', { host, port, database })
+    try {
+      await waitForDatabase(sql, `${host}:${port || 5432}/${database}`, config.DB_CONNECT_TIMEOUT, log)
+    } catch (err) {
+      await sql.end({ timeout: 0 })
+      throw err
+    }
     return { sql, kind: 'external', poolMax: config.DB_POOL_MAX, close: () => sql.end({ timeout: 5 }) }
   }
   const started = performance.now()
@@ -33,5 +53,37 @@ export async function openDatabase(config: Config, log: Logger, applicationName:
       await sql.end({ timeout: 5 })
       await embedded.close()
     },
+  }
+}
+
+/** A probe on a one-connection pool of its own, replaced whenever a check goes unanswered. */
+function poolProbe(url: string): Probe {
+  const open = () => createPool(url, { max: 1, applicationName: 'transcript-api probe' })
+  let sql = open()
+  return {
+    check: () => sql`select 1`,
+    reset() {
+      void sql.end({ timeout: 0 })
+      sql = open()
+    },
+    close: () => sql.end({ timeout: 0 }),
+  }
+}
+
+/**
+ * Puts the circuit breaker in front of this process's operations on the external database (the
+ * embedded one lives and dies with the process); returns what removes it at shutdown.
+ */
+export function guardDatabase(config: Config, log: Logger): () => Promise<void> {
+  if (!config.DATABASE_URL) return async () => {}
+  // The server cancels a statement after DB_STATEMENT_TIMEOUT_MS; the deadline catches the ones
+  // it cannot (a connection that hangs), a little later.
+  const deadlineMs = config.DB_STATEMENT_TIMEOUT_MS > 0 ? config.DB_STATEMENT_TIMEOUT_MS + DEADLINE_GRACE_MS : 0
+  const breaker = new DatabaseBreaker({ probe: poolProbe(config.DATABASE_URL), log, deadlineMs })
+  breaker.start()
+  installBreaker(breaker)
+  return async () => {
+    installBreaker(undefined)
+    await breaker.stop()
   }
 }

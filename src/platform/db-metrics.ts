@@ -1,3 +1,4 @@
+import { guarded, refuseWhileUnreachable } from './db-breaker.ts'
 import type { Logger } from './log.ts'
 import { dbPoolConnections, dbQueryDuration, dbSlowQueries } from './metrics.ts'
 
@@ -27,15 +28,17 @@ function updatePoolGauge(): void {
 }
 
 /**
- * Runs one database operation and records its duration. `params` are only counted in the
- * slow-query log line: their values may be personal data.
+ * Runs one database operation through the circuit breaker (src/platform/db-breaker.ts) and records
+ * its duration. `params` are only counted in the slow-query log line: their values may be personal
+ * data. An operation refused by the open breaker is not timed: it never reached the database.
  */
 export async function timed<T>(operation: string, run: () => PromiseLike<T>, params: readonly unknown[] = []): Promise<T> {
+  refuseWhileUnreachable()
   const started = performance.now()
   inFlight++
   updatePoolGauge()
   try {
-    return await run()
+    return await guarded(run)
   } finally {
     inFlight--
     updatePoolGauge()

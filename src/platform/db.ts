@@ -1,32 +1,55 @@
 import postgres from 'postgres'
+import { guarded } from './db-breaker.ts'
+import { handshakeCheckedSockets } from './db-socket.ts'
 
 export type Sql = postgres.Sql
+
+/** Seconds a new connection may take to be ready for queries (TCP, TLS, authentication). */
+export const CONNECT_TIMEOUT_S = 5
 
 export interface PoolOptions {
   max: number
   /** Name shown in pg_stat_activity, so operators can tell the server from the worker. */
   applicationName: string
+  /** The server cancels any statement running longer (0 or unset: no limit). */
+  statementTimeoutMs?: number
 }
 
-export function createPool(url: string, { max, applicationName }: PoolOptions): Sql {
-  return postgres(url, {
+/**
+ * Seconds before a connection that failed is tried again. postgres.js's default grows to 20 s,
+ * which is how long a database that came back stays unused; the circuit breaker
+ * (src/platform/db-breaker.ts), not this delay, keeps a dead database from being hammered.
+ */
+const reconnectDelay = (retries: number) => Math.min(0.01 * 2 ** retries, 0.2) * (0.5 + Math.random() / 2)
+
+export function createPool(url: string, { max, applicationName, statementTimeoutMs }: PoolOptions): Sql {
+  // A variable, not a literal: `socket` is documented (README, "Custom socket") but missing from
+  // postgres.js's type declarations.
+  const options = {
     max,
     idle_timeout: 60,
-    connect_timeout: 5,
+    connect_timeout: CONNECT_TIMEOUT_S,
+    backoff: reconnectDelay,
+    socket: handshakeCheckedSockets(),
     // The server owns its log; postgres.js would print NOTICEs (e.g. "already exists") to stdout.
     onnotice: () => {},
-    connection: { application_name: applicationName },
-  })
+    connection: {
+      application_name: applicationName,
+      // Sent in the startup packet: the session default, which RESET returns to.
+      ...(statementTimeoutMs ? { statement_timeout: statementTimeoutMs } : {}),
+    },
+  }
+  return postgres(url, options)
 }
 
-/** Round-trips a trivial query, bounded by `timeoutMs`, for readiness probes. */
+/** Round-trips a trivial query through the circuit breaker, bounded by `timeoutMs`. */
 export async function pingDatabase(sql: Sql, timeoutMs: number): Promise<boolean> {
   let timer: Timer | undefined
   const timeout = new Promise<false>((res) => {
     timer = setTimeout(() => res(false), timeoutMs)
   })
   try {
-    return await Promise.race([sql`select 1`.then(() => true), timeout])
+    return await Promise.race([guarded(() => sql`select 1`).then(() => true), timeout])
   } catch {
     return false
   } finally {

@@ -79,11 +79,16 @@ function formatLine(lvl: LogLevel, msg: string, fields: LogFields | SerialisedFi
   return rest.length > 2 ? `${head},${rest.slice(1)}\n` : `${head}}\n`
 }
 
-export function createLogger(level: LogLevel): Logger {
+/**
+ * `redact` masks secrets in every line (src/platform/redact.ts); the line of each request is
+ * built from route templates, methods and numbers only, so it skips that cost.
+ */
+export function createLogger(level: LogLevel, redact?: (line: string) => string): Logger {
   const min = RANK[level]
   const write = (lvl: LogLevel, msg: string, fields?: LogFields | SerialisedFields) => {
     if (RANK[lvl] < min) return
-    const line = formatLine(lvl, msg, fields)
+    let line = formatLine(lvl, msg, fields)
+    if (redact && !(fields instanceof SerialisedFields)) line = redact(line)
     if (RANK[lvl] >= RANK.warn) process.stderr.write(line)
     else bufferLine(line)
   }

@@ -72,6 +72,12 @@ export const dbPoolConnections = new Gauge({
   registers: [registry],
 })
 
+export const dbBreakerOpen = new Gauge({
+  name: 'db_breaker_open',
+  help: '1 while the database is unreachable and requests that need it are answered 503 at once',
+  registers: [registry],
+})
+
 export const searchQueriesTotal = new Counter({
   name: 'search_queries_total',
   help: 'Search requests answered (cached or not)',

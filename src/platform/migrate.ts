@@ -143,6 +143,9 @@ export async function migrate(sql: Sql, files: readonly MigrationFile[], log: Lo
   const parsed = parseAll(files)
   const conn = await sql.reserve()
   try {
+    // A migration may build an index for minutes: not under the server's statement timeout. RESET
+    // (below) returns the connection to the pool with the timeout of its startup packet.
+    await conn`SET statement_timeout = 0`
     await acquireLock(conn, log)
     try {
       await ensureTable(conn)
@@ -166,6 +169,7 @@ export async function migrate(sql: Sql, files: readonly MigrationFile[], log: Lo
       await conn`SELECT pg_advisory_unlock(${ADVISORY_LOCK_KEY}::bigint)`
     }
   } finally {
+    await conn`RESET statement_timeout`.catch(() => {}) // fails only on a lost connection, which is not reused
     conn.release()
   }
 }

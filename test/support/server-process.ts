@@ -28,7 +28,11 @@ async function collect(stream: ReadableStream<Uint8Array>, sink: string[], onLin
   if (buffered) sink.push(buffered)
 }
 
-export async function startServer(cmd: string[], options: { env: Record<string, string | undefined>; cwd?: string; timeoutMs?: number }): Promise<ServerProcess> {
+/** `onLine` sees every output line as it comes, before the server listens too. */
+export async function startServer(
+  cmd: string[],
+  options: { env: Record<string, string | undefined>; cwd?: string; timeoutMs?: number; onLine?: (line: string) => void },
+): Promise<ServerProcess> {
   const lines: string[] = []
   const proc = Bun.spawn(cmd, {
     cwd: options.cwd,
@@ -39,11 +43,12 @@ export async function startServer(cmd: string[], options: { env: Record<string, 
   })
   const listening = new Promise<string>((resolve, reject) => {
     const onLine = (line: string) => {
+      options.onLine?.(line)
       if (!line.includes('"msg":"listening"')) return
       resolve((JSON.parse(line) as { url: string }).url)
     }
     void collect(proc.stdout, lines, onLine)
-    void collect(proc.stderr, lines, () => {})
+    void collect(proc.stderr, lines, (line) => options.onLine?.(line))
     void proc.exited.then((code) => reject(new Error(`server exited with ${code} before listening:\n${lines.join('\n')}`)))
     setTimeout(() => reject(new Error(`server did not listen within ${options.timeoutMs ?? 60_000} ms:\n${lines.join('\n')}`)), options.timeoutMs ?? 60_000)
   })

@@ -15,11 +15,18 @@ export interface TcpProxy {
   cut(): void
   /** Accepts connections again, on the same port. */
   restore(): void
+  /**
+   * A black hole: connections stay open and new ones are accepted, but no byte gets through in
+   * either direction (a partition, a hung host). thaw() resets the connections it held.
+   */
+  freeze(): void
+  thaw(): void
   close(): void
 }
 
 export function startTcpProxy(upstreamHost: string, upstreamPort: number): TcpProxy {
   const pairs = new Set<Pair>()
+  let frozen = false
   let listener: TCPSocketListener<Pair> | undefined
   let port = 0
 
@@ -32,6 +39,7 @@ export function startTcpProxy(upstreamHost: string, upstreamPort: number): TcpPr
           const pair: Pair = { client, pending: [] }
           client.data = pair
           pairs.add(pair)
+          if (frozen) return
           void Bun.connect<Pair>({
             hostname: upstreamHost,
             port: upstreamPort,
@@ -43,7 +51,7 @@ export function startTcpProxy(upstreamHost: string, upstreamPort: number): TcpPr
                 pair.pending = []
               },
               data(_up, chunk) {
-                pair.client.write(chunk)
+                if (!frozen) pair.client.write(chunk)
               },
               close() {
                 pair.client.end()
@@ -57,6 +65,7 @@ export function startTcpProxy(upstreamHost: string, upstreamPort: number): TcpPr
         },
         data(client, chunk) {
           const pair = client.data
+          if (frozen) return
           if (pair.upstream) pair.upstream.write(chunk)
           else pair.pending.push(new Uint8Array(chunk))
         },
@@ -85,6 +94,17 @@ export function startTcpProxy(upstreamHost: string, upstreamPort: number): TcpPr
     },
     restore() {
       if (!listener) listen()
+    },
+    freeze() {
+      frozen = true
+    },
+    thaw() {
+      frozen = false
+      for (const p of pairs) {
+        p.client.terminate()
+        p.upstream?.terminate()
+      }
+      pairs.clear()
     },
     close() {
       this.cut()

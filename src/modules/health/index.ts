@@ -1,16 +1,20 @@
 import { Elysia, t } from 'elysia'
+import { ErrorSchema } from '../../http/errors.ts'
 import { pingDatabase, type Sql } from '../../platform/db.ts'
 import { pingRedis, type RedisClient } from '../../platform/redis.ts'
+import { APP_VERSION } from '../../version.ts'
 
 const PROBE_TIMEOUT_MS = 1000
 
-const Checks = t.Record(t.String(), t.Union([t.Literal('up'), t.Literal('down')]))
+const State = t.Union([t.Literal('up'), t.Literal('down')])
+const Dependencies = { database: State, redis: t.Optional(State) }
+const up = (ok: boolean) => (ok ? ('up' as const) : ('down' as const))
 
 export function healthRoutes(deps: { sql: Sql; redis: RedisClient | undefined }) {
   return new Elysia({ name: 'health' })
-    .get('/health', () => ({ status: 'ok' as const }), {
-      detail: { tags: ['health'], summary: 'Liveness: the process is up and serving' },
-      response: { 200: t.Object({ status: t.Literal('ok') }) },
+    .get('/health', () => ({ status: 'ok' as const, version: APP_VERSION, uptime_seconds: Math.floor(process.uptime()) }), {
+      detail: { tags: ['health'], summary: 'Liveness: the process is up and serving (touches no dependency)' },
+      response: { 200: t.Object({ status: t.Literal('ok'), version: t.String(), uptime_seconds: t.Integer({ minimum: 0 }) }) },
     })
     .get(
       '/ready',
@@ -19,20 +23,23 @@ export function healthRoutes(deps: { sql: Sql; redis: RedisClient | undefined })
           pingDatabase(deps.sql, PROBE_TIMEOUT_MS),
           deps.redis ? pingRedis(deps.redis, PROBE_TIMEOUT_MS) : Promise.resolve(undefined),
         ])
-        const checks: Record<string, 'up' | 'down'> = { database: db ? 'up' : 'down' }
-        if (redis !== undefined) checks.redis = redis ? 'up' : 'down'
-        const down = Object.keys(checks).filter((k) => checks[k] === 'down')
-        if (down.length === 0) return { status: 'ready' as const, checks }
+        const states = { database: up(db), ...(redis === undefined ? {} : { redis: up(redis) }) }
+        // Without Redis the server still answers everything (from L1 and the database): degraded, not unready.
+        if (db) return { status: redis === false ? ('degraded' as const) : ('ready' as const), ...states }
         return status(503, {
-          error: { code: 'not_ready', message: `${down.join(' and ')} ${down.length > 1 ? 'are' : 'is'} down` },
-          checks,
+          error: { code: 'database_unavailable', message: 'the database is unreachable: requests that need it answer 503' },
+          status: 'unavailable' as const,
+          ...states,
         })
       },
       {
-        detail: { tags: ['health'], summary: 'Readiness: the database (and Redis, when configured) answer' },
+        detail: {
+          tags: ['health'],
+          summary: 'Readiness: 200 while the server can serve (naming degraded dependencies), 503 only when the database is unreachable',
+        },
         response: {
-          200: t.Object({ status: t.Literal('ready'), checks: Checks }),
-          503: t.Object({ error: t.Object({ code: t.String(), message: t.String() }), checks: Checks }),
+          200: t.Object({ status: t.Union([t.Literal('ready'), t.Literal('degraded')]), ...Dependencies }),
+          503: t.Composite([ErrorSchema, t.Object({ status: t.Literal('unavailable'), ...Dependencies })]),
         },
       },
     )

@@ -1,0 +1,45 @@
+import { createServer } from 'node:net'
+
+// A throwaway PostgreSQL cluster (scripts/private-postgres.sh: initdb + pg_ctl) on a free port,
+// which a fault test may stop and start again; the shared server on 5432 is never touched.
+
+const SCRIPT = 'scripts/private-postgres.sh'
+
+/** A port nothing listens on right now (the OS picks it). */
+export async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+async function run(...args: string[]): Promise<void> {
+  const proc = Bun.spawn(['bash', SCRIPT, ...args], { stdout: 'ignore', stderr: 'pipe' })
+  if ((await proc.exited) !== 0) throw new Error(`${SCRIPT} ${args.join(' ')} failed: ${await new Response(proc.stderr).text()}`)
+}
+
+export interface PrivatePostgres {
+  port: number
+  /** URL of its `postgres` database. */
+  url: string
+  /** Starts it again (pg_ctl start; resolves once it accepts connections). */
+  start(): Promise<void>
+  /** Fast shutdown, as `pg_ctl stop -m fast`: running queries are cut off, the data is kept. */
+  halt(): Promise<void>
+  /** Stops it and deletes its data. */
+  destroy(): Promise<void>
+}
+
+export async function privatePostgres(): Promise<PrivatePostgres> {
+  const port = await freePort()
+  const start = () => run('start', String(port), '128MB')
+  await start()
+  return {
+    port,
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    start,
+    halt: () => run('halt', String(port)),
+    destroy: () => run('stop', String(port)),
+  }
+}
