@@ -9,11 +9,10 @@ COPY sql ./sql
 COPY scripts/build.ts ./scripts/build.ts
 RUN bun run build
 
-# Runtime stage: the binary alone on a slim glibc base, as a non-root user. tini is PID 1: it reaps
-# the processes a worker kills (a transcriber's group), which would otherwise stay zombies.
+# Runtime stage: the binary alone on a slim glibc base, as a non-root user.
 FROM debian:bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates tini \
+ && apt-get install -y --no-install-recommends ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --create-home --home-dir /app app \
  && mkdir -p /app/data && chown app:app /app/data
@@ -27,5 +26,5 @@ EXPOSE 8000
 VOLUME ["/app/data"]
 # The binary probes itself: no curl in the image.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 CMD ["transcript-api", "healthcheck"]
-ENTRYPOINT ["tini", "--", "transcript-api"]
+ENTRYPOINT ["transcript-api"]
 CMD ["serve"]

@@ -87,14 +87,14 @@ export const processAlive = (pid: number) => {
 
 export const processGroupOf = (pid: number) => procStat(pid)?.pgid
 
-/** The live processes of process group `pgid`. */
-export function groupMembers(pgid: number): number[] {
+/** The live processes of process group `pgid`; with `zombies`, also those dead but not reaped. */
+export function groupMembers(pgid: number, options: { zombies?: boolean } = {}): number[] {
   return readdirSync('/proc')
     .filter((name) => /^\d+$/.test(name))
     .map(Number)
     .filter((pid) => {
       const stat = procStat(pid)
-      return stat?.pgid === pgid && stat.state !== 'Z'
+      return stat?.pgid === pgid && (options.zombies === true || stat.state !== 'Z')
     })
 }
 

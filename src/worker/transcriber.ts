@@ -3,8 +3,9 @@ import { diesWithWorker, signalGroup } from './process-group.ts'
 import { ShellWordsError, splitShellWords } from './shell-words.ts'
 
 // Runs the external transcriber (TRANSCRIBE_CMD) for one job: argv from the command plus the URL
-// as the last argument, no shell in between. stdout is the result (collected, bounded); stderr is
-// the transcriber's log, kept as a tail for the job's error and scanned for stage announcements.
+// as the last argument, never parsed by a shell (the group's fixed script runs it as "$@"). stdout
+// is the result (collected, bounded); stderr is the transcriber's log, kept as a tail for the job's
+// error and scanned for stage announcements.
 //
 // The child runs in its own process group (setsid), so a timeout or a shutdown kills the whole
 // pipeline a wrapper script started (yt-dlp, ffmpeg, whisper.cpp), not only the script; and that
