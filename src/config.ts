@@ -157,6 +157,12 @@ export const CONFIG_SPECS = {
   ),
   WORKER_MAX_ATTEMPTS: spec(integer(1, 100), 3, 'worker: attempts before a job is failed for good'),
   WORKER_STUCK_AFTER: spec(integer(5, 7 * DAY), 900, 'worker: seconds after which a claimed job is re-queued'),
+  WORKER_RETRY_BASE: spec(
+    integer(0, DAY),
+    30,
+    'worker: seconds a job waits before its retry after a first failed attempt, doubling with each further one (jittered: half to all of it); 0 retries at once',
+  ),
+  WORKER_RETRY_MAX: spec(integer(0, 7 * DAY), 3600, 'worker: the longest wait before a retry, in seconds'),
 } as const
 
 type Specs = typeof CONFIG_SPECS

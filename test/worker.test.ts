@@ -1,16 +1,16 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, setDefaultTimeout, test } from 'bun:test'
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type postgres from 'postgres'
-import type { Sql } from '../src/platform/db.ts'
 import { startWorker, type Worker } from '../src/worker/index.ts'
 import { parseTranscriptOutput, parseChannelListing, TranscriberOutputError } from '../src/worker/output.ts'
-import { claimQuery, sweepStuckJobs } from '../src/worker/queue.ts'
+import { claimQuery, sweepStuckJobs, type RetryBackoff } from '../src/worker/queue.ts'
 import { splitShellWords, ShellWordsError } from '../src/worker/shell-words.ts'
 import { TranscriberCommandError, transcriberArgv } from '../src/worker/transcriber.ts'
 import { describeNode, indexesOf, planNodes } from './support/explain.ts'
 import { createTestDatabase, quietLog, type TestDatabase } from './support/postgres.ts'
+import { FAKE, groupMembers, insertJobs, job, logLines, pidsIn, processAlive, processGroupOf, ROOT, until, videoUrl, type JobRow } from './worker-helpers.ts'
 
 // The worker against the real PostgreSQL, with the real fake transcriber (a shell script): in-process
 // loops where timing does not matter, separate `transcript-api worker` processes for the 4 × 200 run,
@@ -19,59 +19,8 @@ import { createTestDatabase, quietLog, type TestDatabase } from './support/postg
 // Timing-heavy tests on machines that may be busy: waits are bounded by `until`, not by this.
 setDefaultTimeout(60_000)
 
-const ROOT = join(import.meta.dir, '..')
-const FAKE = join(ROOT, 'test/fixtures/fake-transcriber.sh')
 const tmp = mkdtempSync(join(tmpdir(), 'worker-test-'))
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
-
-interface JobRow {
-  id: string
-  state: string
-  attempts: number
-  claimed_by: string | null
-  claimed_at: Date | null
-  error: string | null
-  meta: Record<string, unknown>
-}
-
-const videoUrl = (id: string) => `https://www.youtube.com/watch?v=${id}`
-
-async function insertJobs(sql: Sql, youtubeIds: string[]): Promise<string[]> {
-  const rows = await sql<{ id: string }[]>`
-    INSERT INTO jobs (kind, input_url, meta, created_at)
-    SELECT 'single', 'https://www.youtube.com/watch?v=' || y, jsonb_build_object('youtube_id', y), clock_timestamp()
-    FROM unnest(${youtubeIds}::text[]) WITH ORDINALITY AS u(y, n) ORDER BY n
-    RETURNING id`
-  return rows.map((r) => r.id)
-}
-
-async function job(sql: Sql, id: string): Promise<JobRow> {
-  const [row] = await sql<JobRow[]>`SELECT id, state, attempts, claimed_by, claimed_at, error, meta FROM jobs WHERE id = ${id}`
-  if (!row) throw new Error(`no job ${id}`)
-  return row
-}
-
-/** Polls `check` until it returns a value (not undefined/false) or the time is up. */
-async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined | false>): Promise<T> {
-  const deadline = performance.now() + timeoutMs
-  for (;;) {
-    const value = await check()
-    if (value !== undefined && value !== false) return value
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await Bun.sleep(25)
-  }
-}
-
-const logLines = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8').trim().split('\n').filter(Boolean) : [])
-
-const processAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 /** A `transcript-api worker` process, its stdout collected for log assertions. */
 class WorkerProcess {
@@ -112,9 +61,12 @@ class WorkerProcess {
   }
 }
 const spawned: WorkerProcess[] = []
+/** Transcriber groups a test saw; should one outlive its worker (a failing test), it is ended here. */
+const transcriberGroups: number[] = []
 afterEach(() => {
   // Only the processes this suite started, by pid; normally they have all exited already.
   for (const w of spawned.splice(0)) if (w.proc.exitCode === null) w.proc.kill('SIGKILL')
+  for (const g of transcriberGroups.splice(0)) if (groupMembers(g).length > 0) process.kill(-g, 'SIGKILL')
 })
 
 describe('TRANSCRIBE_CMD parsing: argv, never a shell', () => {
@@ -203,9 +155,9 @@ describe('in-process worker: states, retries, failures, channels', () => {
     db = await createTestDatabase({ migrated: true })
     // Every state a job or video row goes through, in order (test-only trigger).
     await db.sql.unsafe(`
-      CREATE TABLE state_log (n bigserial, tbl text, row_id uuid, state job_state);
+      CREATE TABLE state_log (n bigserial, tbl text, row_id uuid, state job_state, at timestamptz);
       CREATE FUNCTION log_state() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN INSERT INTO state_log (tbl, row_id, state) VALUES (TG_TABLE_NAME, NEW.id, NEW.state); RETURN NEW; END $$;
+        BEGIN INSERT INTO state_log (tbl, row_id, state, at) VALUES (TG_TABLE_NAME, NEW.id, NEW.state, clock_timestamp()); RETURN NEW; END $$;
       CREATE TRIGGER jobs_state_log AFTER INSERT OR UPDATE OF state ON jobs FOR EACH ROW EXECUTE FUNCTION log_state();
       CREATE TRIGGER videos_state_log AFTER INSERT OR UPDATE OF state ON videos FOR EACH ROW EXECUTE FUNCTION log_state();`)
   })
@@ -217,7 +169,7 @@ describe('in-process worker: states, retries, failures, channels', () => {
     await db.drop()
   })
 
-  const run = (env: Record<string, string>, options: { maxAttempts?: number; stuckAfterSeconds?: number } = {}) => {
+  const run = (env: Record<string, string>, options: { maxAttempts?: number; stuckAfterSeconds?: number; retryBackoff?: RetryBackoff } = {}) => {
     worker = startWorker({
       sql: db.sql,
       log: quietLog,
@@ -225,6 +177,8 @@ describe('in-process worker: states, retries, failures, channels', () => {
       concurrency: 1,
       maxAttempts: options.maxAttempts ?? 3,
       stuckAfterSeconds: options.stuckAfterSeconds ?? 900,
+      // Small waits keep the retry tests fast; the backoff test sets its own.
+      retryBackoff: options.retryBackoff ?? { baseMs: 20, maxMs: 40 },
       pollIntervalMs: 20,
       env,
     })
@@ -263,6 +217,18 @@ describe('in-process worker: states, retries, failures, channels', () => {
     expect(segments[0]?.text).toBe('Segment 0 of walkwalk001: the quick brown fox')
   })
 
+  test('a finished job leaves no process behind, not even a zombie: the group\'s shell reaps the watcher and the transcriber', async () => {
+    const pidFile = join(tmp, 'reaped.pid')
+    const [id = ''] = await insertJobs(db.sql, ['reapreap001'])
+    run({ FAKE_PID_FILE: pidFile, FAKE_SLEEP: '0.3' })
+    const [pid = 0] = await pidsIn(pidFile, 1)
+    const group = processGroupOf(pid) ?? 0
+    expect(groupMembers(group).length).toBeGreaterThanOrEqual(3)
+    await until('completion', 30_000, async () => (await job(db.sql, id)).state === 'completed')
+    // At once: PID 1 may reap orphans late or never (this machine's does so about once a second).
+    expect(groupMembers(group, { zombies: true })).toEqual([])
+  })
+
   test('WebVTT output is stored too, and a second run replaces the transcript instead of adding one', async () => {
     const [first = ''] = await insertJobs(db.sql, ['vttvttvtt01'])
     run({ FAKE_FORMAT: 'vtt', FAKE_SEGMENTS: '5' })
@@ -294,6 +260,24 @@ describe('in-process worker: states, retries, failures, channels', () => {
     const [video] = await db.sql<{ state: string; error: string }[]>`SELECT state, error FROM videos WHERE youtube_id = 'failfail001'`
     expect(video?.state).toBe('failed')
     expect(video?.error).toContain('exited with code 7')
+  })
+
+  test('a failed attempt is not retried before its backoff: base · 2^(attempt − 1), capped, jittered down to half', async () => {
+    const [id = ''] = await insertJobs(db.sql, ['backoff0001'])
+    // Waits of 150–300 ms after attempt 1, then 250–500 ms (600 capped at 500) after attempts 2 and 3.
+    run({ FAKE_FAIL: '3' }, { maxAttempts: 4, retryBackoff: { baseMs: 300, maxMs: 500 } })
+    await until('failure', 30_000, async () => (await job(db.sql, id)).state === 'failed')
+    const rows = await db.sql<{ state: string; at: Date }[]>`SELECT state, at FROM state_log WHERE tbl = 'jobs' AND row_id = ${id} ORDER BY n`
+    const waits: number[] = []
+    rows.forEach((r, i) => {
+      const prev = rows[i - 1]
+      if (r.state === 'downloading' && prev?.state === 'pending' && i > 1) waits.push(r.at.getTime() - prev.at.getTime())
+    })
+    console.log(`retry waits: ${waits.join(', ')} ms`)
+    expect(waits).toHaveLength(3)
+    // Lower bounds only (claims may come later: polling); a little slack for the clock reads.
+    ;[150, 250, 250].forEach((floor, i) => expect(waits[i]).toBeGreaterThanOrEqual(floor - 5))
+    expect((await job(db.sql, id)).retry_at).toBeNull()
   })
 
   test('a transient failure succeeds on the next attempt, and the error is cleared', async () => {
@@ -328,17 +312,21 @@ describe('in-process worker: states, retries, failures, channels', () => {
 
   test('a transcriber running past the claim lifetime is killed (its whole process group) and the attempt fails', async () => {
     const pidFile = join(tmp, 'slow.pid')
+    const grandchildFile = join(tmp, 'slow-grandchild.pid')
     const [id = ''] = await insertJobs(db.sql, ['slowslow001'])
     const started = performance.now()
     // WORKER_STUCK_AFTER=5: the worker gives its transcriber 4 s, leaving 1 s to record the failure.
-    run({ FAKE_SLEEP: '60', FAKE_PID_FILE: pidFile }, { maxAttempts: 1, stuckAfterSeconds: 5 })
+    run({ FAKE_SLEEP: '60', FAKE_PID_FILE: pidFile, FAKE_GRANDCHILD_PID_FILE: grandchildFile }, { maxAttempts: 1, stuckAfterSeconds: 5 })
+    const [pid = 0] = await pidsIn(pidFile, 1)
+    const [grandchild = 0] = await pidsIn(grandchildFile, 1)
+    const group = processGroupOf(pid) ?? 0
+    expect(processGroupOf(grandchild)).toBe(group)
     await until('failure', 30_000, async () => (await job(db.sql, id)).state === 'failed')
     const elapsed = performance.now() - started
     expect(elapsed).toBeGreaterThan(3900)
     expect(elapsed).toBeLessThan(20_000)
     expect((await job(db.sql, id)).error).toStartWith('attempt 1 of 1: the transcriber timed out after 4 s and was killed')
-    const pid = Number(readFileSync(pidFile, 'utf8'))
-    await until('the transcriber to be gone', 15_000, async () => !processAlive(pid))
+    await until('the transcriber and its grandchild to be gone', 15_000, async () => groupMembers(group).length === 0)
   })
 
   test('a channel job expands into video rows and child jobs, which complete; a re-run adds only what is new', async () => {
@@ -438,41 +426,56 @@ describe('worker processes: SIGKILL and SIGTERM', () => {
       return j.state !== 'pending' && j.claimed_by?.startsWith(`${prefix}/`) && j
     })
 
-  test('a worker killed mid-job: after WORKER_STUCK_AFTER its job is re-queued and finished by another worker', async () => {
-    const pidFile = join(tmp, 'killed.pid')
-    const [id = ''] = await insertJobs(db.sql, ['killkill001'])
-    const a = new WorkerProcess(db.url, { WORKER_STUCK_AFTER: '5', FAKE_SLEEP: '60', FAKE_PID_FILE: pidFile })
+  test('a worker killed with SIGKILL takes its transcribers\' process groups with it; after WORKER_STUCK_AFTER another worker finishes the jobs under new tokens', async () => {
+    const runs = join(tmp, 'killed.log')
+    const grandchildFile = join(tmp, 'killed-grandchildren.pid')
+    const ids = await insertJobs(db.sql, ['killkill001', 'killkill002'])
+    const settings = { WORKER_STUCK_AFTER: '5', WORKER_RETRY_BASE: '0' }
+    // Two loops: two transcribers at once, so the test also shows that neither keeps the other's group alive.
+    const a = new WorkerProcess(db.url, { ...settings, FAKE_SLEEP: '60', FAKE_LOG: runs, FAKE_GRANDCHILD_PID_FILE: grandchildFile }, ['--concurrency', '2'])
     const aName = await a.started()
-    const claim = await claimedBy(id, aName)
-    await until('the transcriber to start', 30_000, async () => existsSync(pidFile))
+    const claims = await Promise.all(ids.map((id) => claimedBy(id, aName)))
+    const grandchildren = await pidsIn(grandchildFile, 2)
+    const runLines = await until('both transcribers to start', 30_000, async () => logLines(runs).length === 2 && logLines(runs))
+    // Each transcriber runs in a process group of its own: with its grandchild, and the watcher's shell.
+    const groups = runLines.map((line) => processGroupOf(Number(line.split(' ')[3])) ?? 0)
+    transcriberGroups.push(...groups)
+    expect(new Set(groups).size).toBe(2)
+    expect(grandchildren.map(processGroupOf).sort()).toEqual([...groups].sort())
+    const members = groups.flatMap((g) => groupMembers(g))
+    expect(members.length).toBeGreaterThanOrEqual(8)
+
     a.proc.kill('SIGKILL')
     await a.exit()
-    // The dead worker's transcriber lives on in its own process group; end it (it is ours).
-    const transcriberGroup = Number(readFileSync(pidFile, 'utf8'))
-    process.kill(-transcriberGroup, 'SIGKILL')
+    const killed = performance.now()
+    await until('every process of both groups to be gone', 2000, async () => groups.every((g) => groupMembers(g).length === 0))
+    console.log(`SIGKILL of the worker: ${members.length} processes in 2 groups gone after ${Math.round(performance.now() - killed)} ms`)
+    expect(members.filter(processAlive)).toEqual([])
 
-    const stranded = await job(db.sql, id)
-    expect(stranded.state).toBe('downloading')
-    expect(stranded.claimed_by).toBe(claim.claimed_by)
-
-    const b = new WorkerProcess(db.url, { WORKER_STUCK_AFTER: '5' })
+    for (const [i, id] of ids.entries()) {
+      const stranded = await job(db.sql, id)
+      expect(stranded).toMatchObject({ state: 'downloading', claimed_by: claims[i]?.claimed_by ?? '?', claim_token: '1' })
+    }
+    const b = new WorkerProcess(db.url, settings)
     const bName = await b.started()
-    const done = await until('the job to be finished by worker B', 40_000, async () => {
-      const j = await job(db.sql, id)
-      return j.state === 'completed' && j
+    const done = await until('both jobs to be finished by worker B', 40_000, async () => {
+      const rows = await Promise.all(ids.map((id) => job(db.sql, id)))
+      return rows.every((j) => j.state === 'completed') && rows
     })
-    expect(done.claimed_by).toStartWith(`${bName}/`)
-    expect(done.attempts).toBe(2)
-    // Not re-queued before the claim was WORKER_STUCK_AFTER seconds old.
-    const [age] = await db.sql<{ s: number }[]>`SELECT extract(epoch FROM ${done.claimed_at} - ${claim.claimed_at}::timestamptz)::float AS s`
-    expect(age?.s).toBeGreaterThanOrEqual(5)
+    for (const [i, finished] of done.entries()) {
+      expect(finished.claimed_by).toStartWith(`${bName}/`)
+      expect(finished).toMatchObject({ attempts: 2, claim_token: '2' })
+      // Not re-queued before the claim was WORKER_STUCK_AFTER seconds old.
+      const [age] = await db.sql<{ s: number }[]>`SELECT extract(epoch FROM ${finished.claimed_at} - ${claims[i]?.claimed_at ?? null}::timestamptz)::float AS s`
+      expect(age?.s).toBeGreaterThanOrEqual(5)
+      expect(b.output).toContain(claims[i]?.claimed_by ?? '?')
+    }
     expect(b.output).toContain('"msg":"re-queued a stuck job"')
-    expect(b.output).toContain(claim.claimed_by ?? '?')
     b.proc.kill('SIGTERM')
     expect(await b.exit()).toBe(0)
     const [transcripts] = await db.sql<{ n: number }[]>`
-      SELECT count(*)::int AS n FROM transcripts t JOIN videos v ON v.id = t.video_id WHERE v.youtube_id = 'killkill001'`
-    expect(transcripts?.n).toBe(1)
+      SELECT count(*)::int AS n FROM transcripts t JOIN videos v ON v.id = t.video_id WHERE v.youtube_id IN ('killkill001', 'killkill002')`
+    expect(transcripts?.n).toBe(2)
   }, 120_000)
 
   test('SIGTERM while a job runs: the worker finishes it within the grace period and exits 0', async () => {
@@ -495,23 +498,36 @@ describe('worker processes: SIGKILL and SIGTERM', () => {
     expect(env).not.toMatch(/^(DATABASE_URL|ADMIN_TOKEN|TRANSCRIBE_CMD)=/m)
   }, 90_000)
 
-  test('SIGTERM past the grace period: the transcriber is killed, the job goes back to pending, the worker exits 0', async () => {
+  test('SIGTERM past the grace period: the transcriber\'s whole group is killed after the grace, the job goes back to pending, the worker exits 0', async () => {
     const pidFile = join(tmp, 'term.pid')
+    const grandchildFile = join(tmp, 'term-grandchild.pid')
     const [id = ''] = await insertJobs(db.sql, ['termslow001'])
-    const w = new WorkerProcess(db.url, { FAKE_SLEEP: '60', FAKE_PID_FILE: pidFile }, ['--shutdown-grace', '1'])
+    const w = new WorkerProcess(db.url, { FAKE_SLEEP: '60', FAKE_PID_FILE: pidFile, FAKE_GRANDCHILD_PID_FILE: grandchildFile }, ['--shutdown-grace', '2'])
     const name = await w.started()
     await claimedBy(id, name)
-    await until('the transcriber to start', 30_000, async () => existsSync(pidFile))
-    const pid = Number(readFileSync(pidFile, 'utf8'))
+    const [pid = 0] = await pidsIn(pidFile, 1)
+    const [grandchild = 0] = await pidsIn(grandchildFile, 1)
+    const group = processGroupOf(pid) ?? 0
+    transcriberGroups.push(group)
+    expect(processGroupOf(grandchild)).toBe(group)
+    const members = groupMembers(group)
+    expect(members).toEqual(expect.arrayContaining([pid, grandchild]))
     const signalled = performance.now()
     w.proc.kill('SIGTERM')
+    // Half-way through the grace period the job may still finish: nothing of its group is touched.
+    await Bun.sleep(1000)
+    expect(members.filter(processAlive)).toEqual(members)
     expect(await w.exit()).toBe(0)
-    expect(performance.now() - signalled).toBeLessThan(15_000)
+    const exitedAfter = performance.now() - signalled
+    expect(exitedAfter).toBeGreaterThanOrEqual(2000)
+    expect(exitedAfter).toBeLessThan(15_000)
+    await until('the whole group to be gone', 2000, async () => groupMembers(group).length === 0)
+    expect(members.filter(processAlive)).toEqual([])
     const released = await job(db.sql, id)
-    expect(released).toMatchObject({ state: 'pending', attempts: 0, claimed_by: null, claimed_at: null })
+    // Released: the attempt does not count and the job may run again at once; its token stays used.
+    expect(released).toMatchObject({ state: 'pending', attempts: 0, claimed_by: null, claimed_at: null, retry_at: null, claim_token: '1' })
     const [video] = await db.sql<{ state: string }[]>`SELECT state FROM videos WHERE youtube_id = 'termslow001'`
     expect(video?.state).toBe('pending')
-    expect(processAlive(pid)).toBe(false)
     expect(w.output).toContain('grace period over: releasing held jobs')
 
     // Released, not lost: the next worker takes it.
@@ -520,7 +536,7 @@ describe('worker processes: SIGKILL and SIGTERM', () => {
     await until('the released job to complete', 30_000, async () => (await job(db.sql, id)).state === 'completed')
     next.proc.kill('SIGTERM')
     expect(await next.exit()).toBe(0)
-    expect((await job(db.sql, id)).attempts).toBe(1)
+    expect(await job(db.sql, id)).toMatchObject({ attempts: 1, claim_token: '2' })
   }, 120_000)
 })
 
@@ -528,14 +544,15 @@ describe('EXPLAIN: the queue queries use their indexes (60,000 jobs, after ANALY
   let db: TestDatabase
   beforeAll(async () => {
     db = await createTestDatabase({ migrated: true })
-    // A realistic queue: mostly finished work, some pending, a few in flight.
+    // A realistic queue: mostly finished work, some pending (half of those waiting for a retry), a few in flight.
     await db.sql`
-      INSERT INTO jobs (kind, input_url, state, priority, claimed_by, claimed_at, created_at)
+      INSERT INTO jobs (kind, input_url, state, priority, claimed_by, claimed_at, retry_at, created_at)
       SELECT 'single', 'https://www.youtube.com/watch?v=q' || lpad(i::text, 10, '0'),
              (CASE WHEN i % 20 = 0 THEN 'pending' WHEN i % 500 = 1 THEN 'transcribing' WHEN i % 97 = 0 THEN 'failed' ELSE 'completed' END)::job_state,
              CASE WHEN i % 7 = 0 THEN 50 ELSE 100 END,
              CASE WHEN i % 20 = 0 THEN NULL ELSE 'w' END,
              CASE WHEN i % 20 = 0 THEN NULL ELSE now() - interval '1 hour' END,
+             CASE WHEN i % 40 = 0 THEN now() + interval '1 hour' END,
              now() - i * interval '1 second'
       FROM generate_series(1, 60000) AS i`
     await db.sql`ANALYZE jobs`
@@ -549,25 +566,29 @@ describe('EXPLAIN: the queue queries use their indexes (60,000 jobs, after ANALY
     return { nodes: found.map(describeNode), indexes: indexesOf(found) }
   }
 
-  test('the claim walks jobs_queue_ordering_idx in (priority, created_at) order: no seq scan, no sort', async () => {
+  test('the claim walks jobs_queue_ordering_idx in (priority, created_at) order, passing over jobs waiting for a retry: no seq scan, no sort', async () => {
     const { nodes, indexes } = await plan(claimQuery(db.sql, 'explain'))
-    expect(indexes.some((i) => i === 'jobs_queue_ordering_idx' || i === 'jobs_pending_idx')).toBe(true)
+    expect(indexes).toContain('jobs_queue_ordering_idx')
     expect(nodes).toContain('LockRows')
     expect(nodes).not.toContain('Seq Scan on jobs')
     expect(nodes).not.toContain('Sort')
     console.log(`claim plan: ${nodes.join(' → ')} [${indexes.join(', ')}]`)
   })
 
-  test('the claim takes the lowest priority first, then the oldest', async () => {
-    const [next] = await db.sql<{ priority: number; created_at: Date }[]>`
+  test('the claim takes the lowest priority first, then the oldest, of the jobs not waiting for a retry', async () => {
+    const [waiting] = await db.sql<{ priority: number; created_at: Date }[]>`
       SELECT priority, created_at FROM jobs WHERE state = 'pending' ORDER BY priority, created_at LIMIT 1`
+    const [next] = await db.sql<{ priority: number; created_at: Date }[]>`
+      SELECT priority, created_at FROM jobs WHERE state = 'pending' AND retry_at IS NULL ORDER BY priority, created_at LIMIT 1`
+    // The front of the queue is a job still backing off: the claim must pass over it.
+    expect(waiting).not.toEqual(next)
     const [claimed] = await claimQuery(db.sql, 'order-check')
     const [row] = await db.sql<{ priority: number; created_at: Date }[]>`SELECT priority, created_at FROM jobs WHERE id = ${claimed?.id ?? ''}`
     expect(row).toEqual(next)
   })
 
   test('the stuck-claim sweep uses jobs_claimed_at_idx', async () => {
-    const { nodes, indexes } = await plan(sweepStuckJobs(db.sql, 900, 3))
+    const { nodes, indexes } = await plan(sweepStuckJobs(db.sql, 900, 3, { baseMs: 30_000, maxMs: 3_600_000 }))
     expect(indexes).toContain('jobs_claimed_at_idx')
     expect(nodes).not.toContain('Seq Scan on jobs')
   })

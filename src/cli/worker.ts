@@ -11,6 +11,7 @@ import { MIGRATION_FILES } from '../platform/migration-files.ts'
 import { serveMetrics } from '../platform/metrics-server.ts'
 import { closeRedis, createRedis } from '../platform/redis.ts'
 import { startWorker } from '../worker/index.ts'
+import { shellMissing } from '../worker/process-group.ts'
 import { TranscriberCommandError, transcriberArgv } from '../worker/transcriber.ts'
 import { integerOption, parseOptions } from './usage.ts'
 
@@ -41,6 +42,8 @@ export async function workerCommand(args: string[], config: Config, log: Logger)
   const graceS = integerOption('worker', 'shutdown-grace', opts['shutdown-grace'], 0, 86_400, DEFAULT_GRACE_S)
   const pollMs = integerOption('worker', 'poll-interval', opts['poll-interval'], 10, 600_000, 1000)
   const metricsPort = opts['metrics-port'] === undefined ? undefined : integerOption('worker', 'metrics-port', opts['metrics-port'], 0, 65535)
+  const noShell = shellMissing()
+  if (noShell !== undefined) throw new Error(noShell)
   const command = config.TRANSCRIBE_CMD ?? ''
   let argv: string[]
   try {
@@ -76,6 +79,7 @@ export async function workerCommand(args: string[], config: Config, log: Logger)
       concurrency,
       maxAttempts: config.WORKER_MAX_ATTEMPTS,
       stuckAfterSeconds: config.WORKER_STUCK_AFTER,
+      retryBackoff: { baseMs: config.WORKER_RETRY_BASE * 1000, maxMs: config.WORKER_RETRY_MAX * 1000 },
       pollIntervalMs: pollMs,
       invalidate: (scopes) => cache?.invalidate(scopes) ?? Promise.resolve(),
     })

@@ -4,6 +4,7 @@ import performanceIndexes from '../../sql/0002_performance_indexes.sql' with { t
 import videoIndexes from '../../sql/0003_video_indexes.sql' with { type: 'text' }
 import jobIndexes from '../../sql/0004_job_indexes.sql' with { type: 'text' }
 import accounts from '../../sql/0005_accounts.sql' with { type: 'text' }
+import jobFencing from '../../sql/0006_job_fencing.sql' with { type: 'text' }
 import cursorSecret from '../../sql/0008_cursor_secret.sql' with { type: 'text' }
 import deploymentIdentity from '../../sql/0009_deployment_identity.sql' with { type: 'text' }
 
@@ -18,6 +19,7 @@ export const MIGRATION_FILES: readonly MigrationFile[] = [
   { name: '0003_video_indexes.sql', sql: videoIndexes },
   { name: '0004_job_indexes.sql', sql: jobIndexes },
   { name: '0005_accounts.sql', sql: accounts },
+  { name: '0006_job_fencing.sql', sql: jobFencing },
   { name: '0008_cursor_secret.sql', sql: cursorSecret },
   { name: '0009_deployment_identity.sql', sql: deploymentIdentity },
 ]

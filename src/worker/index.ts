@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
+import { CONFIG_SPECS } from '../config.ts'
 import type { Sql } from '../platform/db.ts'
 import { errorFields, type Logger } from '../platform/log.ts'
 import { timed } from '../platform/db-metrics.ts'
 import { jobsFinishedTotal } from '../platform/metrics.ts'
 import { processJob, type JobContext } from './process-job.ts'
-import { claimJob, failJob, sweepStuckJobs, type Claim } from './queue.ts'
+import { claimJob, currentClaim, failJob, sweepStuckJobs, type Claim, type RetryBackoff } from './queue.ts'
 
 // The worker: `concurrency` loops that each claim one job at a time and see it through, plus a
 // periodic sweep that re-queues claims older than WORKER_STUCK_AFTER.
@@ -13,6 +14,9 @@ import { claimJob, failJob, sweepStuckJobs, type Claim } from './queue.ts'
 // WORKER_STUCK_AFTER is the lifetime of a claim. A live worker kills its transcriber a little
 // before the claim expires and records a timeout, so only a dead or hung worker's claims are ever
 // swept, and no job runs twice at once. Jobs longer than that need a larger WORKER_STUCK_AFTER.
+// A worker that dies (even by SIGKILL) takes its transcriber's whole process group with it (see
+// process-group.ts), and should a stale worker still finish a job that was claimed again, its
+// claim's fencing token no longer matches: its result is discarded and logged, never stored.
 //
 // Shutdown (stop): no new claims; the held jobs get `graceMs` to finish, then their transcribers
 // are killed and the jobs released to pending, the attempt not counted. A job is never left
@@ -27,6 +31,8 @@ export interface WorkerOptions {
   concurrency: number
   maxAttempts: number
   stuckAfterSeconds: number
+  /** The wait before a failed attempt's retry; WORKER_RETRY_BASE and WORKER_RETRY_MAX by default. */
+  retryBackoff?: RetryBackoff
   /** Sleep between claims when the queue is empty (jittered ±50%). */
   pollIntervalMs?: number
   /** Extra environment for the transcriber. */
@@ -48,11 +54,16 @@ export interface Worker {
 const DEFAULT_POLL_MS = 1000
 const DEFAULT_MAX_STDOUT = 64 * 1024 * 1024
 const ERROR_BACKOFF_MS = 2000
+const DEFAULT_BACKOFF: RetryBackoff = {
+  baseMs: CONFIG_SPECS.WORKER_RETRY_BASE.default * 1000,
+  maxMs: CONFIG_SPECS.WORKER_RETRY_MAX.default * 1000,
+}
 
 export function startWorker(opts: WorkerOptions): Worker {
   const { sql, log } = opts
   const pollMs = opts.pollIntervalMs ?? DEFAULT_POLL_MS
   const stuckMs = opts.stuckAfterSeconds * 1000
+  const backoff = opts.retryBackoff ?? DEFAULT_BACKOFF
   // The margin left between our own timeout and the claim's expiry, to kill and record the failure.
   const margin = Math.min(10_000, stuckMs / 5)
   const instance = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
@@ -70,6 +81,7 @@ export function startWorker(opts: WorkerOptions): Worker {
     argv: opts.argv,
     env: opts.env ?? {},
     maxAttempts: opts.maxAttempts,
+    backoff,
     timeoutMs: stuckMs - margin,
     maxStdoutBytes: opts.maxStdoutBytes ?? DEFAULT_MAX_STDOUT,
     killGraceMs: margin / 2,
@@ -79,21 +91,37 @@ export function startWorker(opts: WorkerOptions): Worker {
   /** Sleeps, but wakes at once on stop. */
   const pause = (ms: number) => Promise.race([Bun.sleep(ms), stopped])
 
+  /** A write fenced out: another claim has superseded ours, so whatever this run produced is dropped. */
+  async function logStale(claim: Claim): Promise<void> {
+    const now = await currentClaim(sql, claim.id).catch(() => undefined)
+    log.warn('stale claim: this worker\'s result was discarded', {
+      job_id: claim.id,
+      token: claim.token,
+      current_token: now?.token ?? null,
+      state: now?.state ?? null,
+      claimed_by: now?.claimed_by ?? null,
+      worker: claim.workerId,
+    })
+  }
+
   async function handle(claim: Claim): Promise<void> {
     const started = performance.now()
-    log.info('job claimed', { job_id: claim.id, kind: claim.kind, url: claim.input_url, attempt: claim.attempts, worker: claim.workerId })
+    log.info('job claimed', { job_id: claim.id, kind: claim.kind, url: claim.input_url, attempt: claim.attempts, token: claim.token, worker: claim.workerId })
     try {
       const outcome = await processJob(ctx, claim)
       jobsFinishedTotal.inc({ result: outcome })
+      if (outcome === 'lost') await logStale(claim)
       log.info('job done', { job_id: claim.id, outcome, ms: Math.round(performance.now() - started) })
     } catch (err) {
       // A database error mid-job: record it as a failed attempt if we still can; otherwise the
       // claim stays and the sweep re-queues it after WORKER_STUCK_AFTER.
       log.error('job crashed', { job_id: claim.id, ...errorFields(err) })
       const message = `attempt ${claim.attempts} of ${opts.maxAttempts}: worker error: ${err instanceof Error ? err.message : String(err)}`
-      await failJob(sql, claim, message, opts.maxAttempts).catch((e: unknown) =>
-        log.error('could not record the failure', { job_id: claim.id, ...errorFields(e) }),
-      )
+      try {
+        if (!(await failJob(sql, claim, message, opts.maxAttempts, backoff))) await logStale(claim)
+      } catch (e) {
+        log.error('could not record the failure', { job_id: claim.id, ...errorFields(e) })
+      }
     }
   }
 
@@ -117,8 +145,8 @@ export function startWorker(opts: WorkerOptions): Worker {
     const every = Math.max(1000, Math.min(60_000, stuckMs / 4))
     while (!stopping) {
       try {
-        for (const job of await timed('job_sweep', () => sweepStuckJobs(sql, opts.stuckAfterSeconds, opts.maxAttempts))) {
-          log.warn('re-queued a stuck job', { job_id: job.id, state: job.state, previous_worker: job.claimed_by })
+        for (const job of await timed('job_sweep', () => sweepStuckJobs(sql, opts.stuckAfterSeconds, opts.maxAttempts, backoff))) {
+          log.warn('re-queued a stuck job', { job_id: job.id, state: job.state, retry_at: job.retry_at, previous_worker: job.claimed_by })
         }
       } catch (err) {
         log.error('stuck-job sweep failed', errorFields(err))
@@ -127,7 +155,7 @@ export function startWorker(opts: WorkerOptions): Worker {
     }
   }
 
-  log.info('worker started', { worker: instance, concurrency: opts.concurrency, stuck_after_s: opts.stuckAfterSeconds, max_attempts: opts.maxAttempts })
+  log.info('worker started', { worker: instance, concurrency: opts.concurrency, stuck_after_s: opts.stuckAfterSeconds, max_attempts: opts.maxAttempts, retry_base_ms: backoff.baseMs, retry_max_ms: backoff.maxMs })
   const done = Promise.all([...ids.map(loop), sweepLoop()]).then(() => undefined)
 
   return {

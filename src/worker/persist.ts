@@ -1,17 +1,14 @@
 import { canonicalVideoUrl } from '../modules/jobs/youtube-url.ts'
-import type postgres from 'postgres'
 import type { Sql } from '../platform/db.ts'
 import type { TranscriptOutput } from './output.ts'
-import type { Claim } from './queue.ts'
+import { held, type Claim } from './queue.ts'
 
 // The worker's writes beyond the queue itself: the video row of a single job, the transcript it
-// produced (one transaction), and a channel job's expansion into videos and child jobs.
+// produced (one transaction), and a channel job's expansion into videos and child jobs. Each is
+// fenced by the claim's token (`held`): a worker whose claim was taken over writes nothing.
 
 /** postgres.js binds at most 65,535 parameters per statement; segments take 8 each. */
 const SEGMENT_BATCH = 4000
-
-const held = (sql: Sql | postgres.TransactionSql, c: Claim) =>
-  sql`j.id = ${c.id} AND j.claimed_by = ${c.workerId} AND j.attempts = ${c.attempts} AND j.state NOT IN ('pending', 'completed', 'failed')`
 
 /** Creates or takes over the video row of a single job, in the job's state; its id, or undefined when the claim is gone. */
 export async function attachVideo(sql: Sql, c: Claim, youtubeId: string): Promise<string | undefined> {
@@ -26,8 +23,8 @@ export async function attachVideo(sql: Sql, c: Claim, youtubeId: string): Promis
 /**
  * Stores the whisper transcript of a single job and completes it, all in one transaction: readers
  * see the old transcript or the new one, never a mix, and a job whose claim was swept meanwhile
- * writes nothing (the row lock on the job serialises this with the sweep). Returns the video id, or
- * undefined when the claim is gone.
+ * writes nothing (the row lock on the job serialises this with the sweep and any new claim).
+ * Returns the video id, or undefined when the claim is gone.
  */
 export async function persistTranscript(sql: Sql, c: Claim, youtubeId: string, out: TranscriptOutput): Promise<string | undefined> {
   return sql.begin(async (tx) => {

@@ -5,7 +5,7 @@ import { errorFields, type Logger } from '../platform/log.ts'
 import { parseChannelListing, parseTranscriptOutput, TranscriberOutputError } from './output.ts'
 import { afterTranscriptReplaced, afterVideoCreated, afterVideosListed } from '../cache/scopes.ts'
 import { attachVideo, expandChannel, persistTranscript } from './persist.ts'
-import { failJob, releaseJob, setStage, type Claim } from './queue.ts'
+import { failJob, releaseJob, setStage, type Claim, type RetryBackoff } from './queue.ts'
 import { runTranscriber, type TranscriberResult, type TranscriberStage } from './transcriber.ts'
 
 // One claimed job from start to finish. The job (and a single job's video) walks
@@ -19,6 +19,7 @@ export interface JobContext {
   argv: readonly string[]
   env: Record<string, string>
   maxAttempts: number
+  backoff: RetryBackoff
   timeoutMs: number
   maxStdoutBytes: number
   killGraceMs: number
@@ -28,7 +29,7 @@ export interface JobContext {
   invalidate: (scopes: readonly string[]) => Promise<void>
 }
 
-/** completed; retry/failed (the attempt failed); released (shutdown); lost (the claim was swept meanwhile). */
+/** completed; retry/failed (the attempt failed); released (shutdown); lost (the claim was taken over meanwhile: nothing of this run was kept). */
 export type JobOutcome = 'completed' | 'retry' | 'failed' | 'released' | 'lost'
 
 const ORDER: readonly JobState[] = ['downloading', 'transcoding', 'transcribing', 'diarizing', 'persisting']
@@ -70,10 +71,10 @@ function describeFailure(r: TranscriberResult, timeoutMs: number): string | unde
 async function fail(ctx: JobContext, claim: Claim, message: string, permanent = false): Promise<JobOutcome> {
   const max = permanent ? 0 : ctx.maxAttempts
   const error = `attempt ${claim.attempts} of ${ctx.maxAttempts}: ${message}`
-  const state = await failJob(ctx.sql, claim, error, max)
-  ctx.log.warn('job attempt failed', { job_id: claim.id, attempt: claim.attempts, state: state ?? 'claim lost', error: message.slice(0, 300) })
-  if (state === undefined) return 'lost'
-  return state === 'failed' ? 'failed' : 'retry'
+  const failed = await failJob(ctx.sql, claim, error, max, ctx.backoff)
+  if (failed === undefined) return 'lost'
+  ctx.log.warn('job attempt failed', { job_id: claim.id, attempt: claim.attempts, state: failed.state, retry_at: failed.retry_at, error: message.slice(0, 300) })
+  return failed.state === 'failed' ? 'failed' : 'retry'
 }
 
 function readUrl(claim: Claim): ParsedYoutubeUrl | string {
@@ -114,7 +115,7 @@ export async function processJob(ctx: JobContext, claim: Claim): Promise<JobOutc
 
   if (result.aborted) {
     const released = await releaseJob(ctx.sql, claim)
-    ctx.log.info(released ? 'job released for another worker' : 'job was no longer ours to release', { job_id: claim.id })
+    if (released) ctx.log.info('job released for another worker', { job_id: claim.id })
     return released ? 'released' : 'lost'
   }
   const failure = describeFailure(result, ctx.timeoutMs)

@@ -1,12 +1,15 @@
 import { accessSync, constants, statSync } from 'node:fs'
+import { diesWithWorker, signalGroup } from './process-group.ts'
 import { ShellWordsError, splitShellWords } from './shell-words.ts'
 
 // Runs the external transcriber (TRANSCRIBE_CMD) for one job: argv from the command plus the URL
-// as the last argument, no shell in between. stdout is the result (collected, bounded); stderr is
-// the transcriber's log, kept as a tail for the job's error and scanned for stage announcements.
+// as the last argument, never parsed by a shell (the group's fixed script runs it as "$@"). stdout
+// is the result (collected, bounded); stderr is the transcriber's log, kept as a tail for the job's
+// error and scanned for stage announcements.
 //
 // The child runs in its own process group (setsid), so a timeout or a shutdown kills the whole
-// pipeline a wrapper script started (yt-dlp, ffmpeg, whisper.cpp), not only the script.
+// pipeline a wrapper script started (yt-dlp, ffmpeg, whisper.cpp), not only the script; and that
+// group dies with the worker, even one killed with SIGKILL (process-group.ts).
 
 /** Stages a transcriber may announce with a stderr line `::stage <name>`. */
 export const TRANSCRIBER_STAGES = ['downloading', 'transcoding', 'transcribing', 'diarizing'] as const
@@ -86,10 +89,11 @@ async function watchStderr(stream: ReadableStream<Uint8Array>, onStage: (s: Tran
 export async function runTranscriber(run: TranscriberRun): Promise<TranscriberResult> {
   const none = { exitCode: null, signalCode: null, stdout: '', stderrTail: '', timedOut: false, aborted: false, stdoutTooLarge: false }
   if (run.signal.aborted) return { ...none, aborted: true, spawnError: undefined }
-  let child: Bun.Subprocess<'ignore', 'pipe', 'pipe'>
+  let child: Bun.Subprocess<'pipe', 'pipe', 'pipe'>
   try {
-    child = Bun.spawn([...run.argv, run.url], {
-      stdin: 'ignore',
+    child = Bun.spawn(diesWithWorker([...run.argv, run.url]), {
+      // The watcher's pipe: never written, closed when the job ends or the worker dies.
+      stdin: 'pipe',
       stdout: 'pipe',
       stderr: 'pipe',
       detached: true,
@@ -149,6 +153,7 @@ export async function runTranscriber(run: TranscriberRun): Promise<TranscriberRe
     run.signal.removeEventListener('abort', onAbort)
     // Whatever the script left behind in its group (a backgrounded download, say) goes with it.
     signalGroup(child.pid, 'SIGKILL')
+    await child.stdin.end()
   }
 }
 
@@ -157,14 +162,6 @@ const WITHHELD_ENV = new Set(['DATABASE_URL', 'REDIS_URL', 'ADMIN_TOKEN', 'TRANS
 
 function transcriberEnv(): Record<string, string | undefined> {
   return Object.fromEntries(Object.entries(process.env).filter(([name]) => !WITHHELD_ENV.has(name)))
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal)
-  } catch {
-    // the group is already gone
-  }
 }
 
 export class TranscriberCommandError extends Error {}
