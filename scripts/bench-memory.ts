@@ -1,7 +1,10 @@
 // `bun scripts/bench-memory.ts`: does the cache's byte bound hold the process's memory? For each
 // kind of unique-key flood (random-UUID 404s, unique searches, unique list filters) a fresh server
 // (the built binary, L1_MAX_BYTES as configured, L1 only) is flooded by wrk for --seconds while its
-// RSS is sampled every second; the bound is 2 × L1_MAX_BYTES + the RSS it had idle, warmed up.
+// RSS is sampled every second; the bound is 2 × L1_MAX_BYTES + the RSS it had idle, warmed up:
+// after wrk has sent the same number of connections one URL of the flood's kind for a few seconds,
+// so the idle figure holds what serving that traffic costs whatever the cache keeps (compiled code,
+// connection buffers, the pools) and the flood's growth is what unique keys add.
 // Prints a table and exits 1 when a flood breaks the bound.
 //
 //   bun scripts/bench-memory.ts [--seconds 60] [--l1-mib 64] [--kinds video-404,search] [--database-url URL] [--no-build]
@@ -19,6 +22,14 @@ const BINARY = join(ROOT, 'dist', 'bench', 'transcript-api')
 const FLOOD_SCRIPT = join(ROOT, 'loadtest', 'wrk', 'flood.lua')
 const KINDS = ['video-404', 'transcript-404', 'search', 'list'] as const
 const IDLE_WARMUP_S = 5
+const WRK_WARMUP_S = 4
+/** One URL of each kind, asked again and again: the warm-up serves it from the cache after the first. */
+const WARMUP_PATH: Record<(typeof KINDS)[number], string> = {
+  'video-404': '/videos/00000000-0000-4000-8000-000000000000',
+  'transcript-404': '/videos/00000000-0000-4000-8000-000000000000/transcript',
+  search: '/search?q=coffee',
+  list: '/videos?channel=warm-up',
+}
 
 const { values } = parseArgs({
   options: {
@@ -62,8 +73,10 @@ async function flood(kind: string, databaseUrl: string): Promise<Result> {
   const proc = track(`server ${kind}`, Bun.spawn([BINARY, 'serve'], { env, stdin: 'ignore', stdout: 'ignore', stderr: 'inherit' }))
   const baseUrl = `http://127.0.0.1:${port}`
   await waitUntilReady(`${baseUrl}/ready`, proc, `server ${kind}`)
-  // Idle but warm: the routes' code has run once and the pools are open.
+  // Idle but warm: the routes' code has run, compiled, and the connections and pools are open.
   for (const path of ['/videos', '/search?q=coffee', `/videos/${crypto.randomUUID()}`, '/metrics']) await (await fetch(`${baseUrl}${path}`)).arrayBuffer()
+  const warmup = Bun.spawn(['wrk', '-t2', '-c32', `-d${WRK_WARMUP_S}s`, `${baseUrl}${WARMUP_PATH[kind as (typeof KINDS)[number]]}`], { stdout: 'ignore', stderr: 'inherit' })
+  await warmup.exited
   await Bun.sleep(IDLE_WARMUP_S * 1000)
   const idle = rssBytes(proc.pid)
   let peak = idle

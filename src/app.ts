@@ -1,4 +1,5 @@
 import { Elysia } from 'elysia'
+import { l1Budget } from './cache/create.ts'
 import type { TieredCache } from './cache/tiered-cache.ts'
 import type { Config } from './config.ts'
 import { cachePolicyTable, resolveCachePolicy } from './http/cache-policy.ts'
@@ -69,7 +70,7 @@ export function createApp(deps: AppDeps) {
   const record = requestRecorder(deps.log, metricsOn)
   const policies = cachePolicyTable(deps.config)
   const fastRoutes = new Map(Object.entries(FAST_ROUTES).map(([template, r]) => [template, { ...r, policy: resolveCachePolicy(policies, 'GET', template, 200) }]))
-  const lane = new FastLane(deps.cache, fastRoutes, record)
+  const lane = new FastLane(deps.cache, fastRoutes, record, l1Budget(deps.config.L1_MAX_BYTES).fastLane)
   // Accounts: one identity resolver for every route that needs the caller (src/modules/auth/identity.ts).
   const auth = new Auth(deps)
   const events = deps.events ?? new EventBatcher(deps.sql, deps.log)
@@ -139,6 +140,8 @@ export function createApp(deps: AppDeps) {
   return {
     /** The router: every route, hook and schema. */
     app,
+    /** Answers fresh L1 hits before the router (its `stats` show the memory it keeps). */
+    fastLane: lane,
     /** What Bun.serve calls: a Host check, the fast lane, then the router. */
     fetch: (request: Request): Response | Promise<Response> => {
       const routable = routableRequest(request)

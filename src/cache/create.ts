@@ -4,6 +4,16 @@ import type { RedisClient } from '../platform/redis.ts'
 import { TieredCache } from './tiered-cache.ts'
 
 /**
+ * How `L1_MAX_BYTES` is shared: the cached values get 7/8 of it, the fast lane's memory of URLs
+ * (src/http/fast-lane.ts) the rest, so the one setting bounds everything a flood of unique URLs
+ * can make the process keep.
+ */
+export function l1Budget(maxBytes: number): { values: number; fastLane: number } {
+  const fastLane = Math.floor(maxBytes / 8)
+  return { values: maxBytes - fastLane, fastLane }
+}
+
+/**
  * The server's cache from its configuration: L1 always, L2 and the bus when Redis is configured.
  * `prefix` is the deployment's (src/cache/prefix.ts).
  */
@@ -11,7 +21,7 @@ export function createCache(config: Config, redis: RedisClient | undefined, log:
   return new TieredCache(
     {
       enabled: config.ENABLE_CACHING,
-      l1MaxBytes: config.L1_MAX_BYTES,
+      l1MaxBytes: l1Budget(config.L1_MAX_BYTES).values,
       l1MaxEntryBytes: config.L1_MAX_ENTRY_BYTES,
       l2TimeoutMs: config.CACHE_L2_TIMEOUT_MS,
       graceSeconds: config.CACHE_GRACE,

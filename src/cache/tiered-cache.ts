@@ -64,8 +64,13 @@ const MAX_BACKGROUND_REFRESHES = 4
 const LOCK_TTL_MS = 5000
 const LOCK_WAIT_MS = 2000
 const LOCK_POLL_MS = 20
-/** What an L1 entry costs beyond its value and key: the entry object, the LRU's slots, the map entry. */
-const ENTRY_OVERHEAD_BYTES = 256
+/**
+ * What an L1 entry costs the process beyond its value and key. The entry object, the LRU's slots
+ * and the map entry are a few hundred bytes of heap (`bun scripts/probe-entry-memory.ts`), but
+ * under a flood of unique keys the process grew by about 3 KB per small entry kept (fragmentation
+ * left by the evicted ones; `bun scripts/bench-memory.ts`): counted here, so L1_MAX_BYTES bounds memory.
+ */
+const ENTRY_OVERHEAD_BYTES = 1536
 
 export class TieredCache {
   readonly stats = new CacheStats()

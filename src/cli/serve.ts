@@ -9,6 +9,7 @@ import { EventBatcher } from '../modules/events/batcher.ts'
 import { guardDatabase, openDatabase } from '../platform/database.ts'
 import { configureQueryMetrics } from '../platform/db-metrics.ts'
 import { readDeploymentIdentity } from '../platform/deployment.ts'
+import { guardHeap } from '../platform/heap-guard.ts'
 import { errorFields, type Logger } from '../platform/log.ts'
 import { migrate } from '../platform/migrate.ts'
 import { MIGRATION_FILES } from '../platform/migration-files.ts'
@@ -66,6 +67,8 @@ async function start(config: Config, log: Logger, opened: Opened): Promise<Serve
   }
   const prefix = resolveCachePrefix(config, await readDeploymentIdentity(db.sql))
   const cache = createCache(config, redis, log, prefix)
+  const stopHeapGuard = guardHeap()
+  opened.add(async () => stopHeapGuard())
   opened.add(async () => {
     if (!(await cache.settle(ANNOUNCE_GRACE_MS))) log.warn('stopping with cache invalidations Redis never received: other instances keep their copies until they expire')
     await cache.close()

@@ -26,8 +26,12 @@ interface Learned {
   storageKey: KeyMemo
 }
 
-/** Memory for remembered URLs, least recently used dropped first (a typical one takes ~300 bytes). */
-const MAX_LEARNED_BYTES = 32 * 1024 * 1024
+/**
+ * What one remembered URL costs beyond its two strings: the Learned and KeyMemo objects, the cache
+ * request it holds on to (with its scopes array) and the LRU's slots: about 550 bytes of heap
+ * (`bun scripts/probe-entry-memory.ts`), counted twice over for fragmentation like L1 entries.
+ */
+const LEARNED_OVERHEAD_BYTES = 1200
 /** Longer URLs (padded query strings) are left to the router rather than kept. */
 const MAX_TARGET_CHARS = 2048
 
@@ -43,17 +47,26 @@ function pathStart(url: string): number {
 }
 
 export class FastLane {
-  private readonly learned = new LRUCache<string, Learned>({
-    maxSize: MAX_LEARNED_BYTES,
-    sizeCalculation: (entry, target) => 2 * (target.length + entry.request.key.length) + 200,
-  })
+  private readonly learned: LRUCache<string, Learned>
 
   constructor(
     private readonly cache: TieredCache,
     /** Route templates the lane may answer: public, and the same body for every caller. */
     private readonly routes: ReadonlyMap<string, FastRoute>,
     private readonly record: RequestRecorder,
-  ) {}
+    /** Memory for remembered URLs (its share of L1_MAX_BYTES), least recently used dropped first. */
+    maxBytes: number,
+  ) {
+    this.learned = new LRUCache<string, Learned>({
+      maxSize: Math.max(1, maxBytes),
+      sizeCalculation: (entry, target) => 2 * (target.length + entry.request.key.length) + LEARNED_OVERHEAD_BYTES,
+    })
+  }
+
+  /** URLs remembered, and the bytes counted for them. */
+  get stats(): { urls: number; bytes: number } {
+    return { urls: this.learned.size, bytes: this.learned.calculatedSize }
+  }
 
   /**
    * The router served a cache result for this request, routing it by `path`: remember what its URL

@@ -93,7 +93,7 @@ export class ReadyResponse {
   /**
    * Bytes this response holds in memory, for the cache's byte bound: the stored bytes, its strings
    * (two bytes a character), the objects around them, and one prepared header set (L1 hits build
-   * one per variant, see serve-ready.ts). Measured with `bun scripts/bench-memory.ts --probe`.
+   * one per variant, see serve-ready.ts). Measured with `bun scripts/probe-entry-memory.ts`.
    */
   get size(): number {
     let strings = this.contentType.length + this.etag.length
