@@ -67,6 +67,8 @@ export interface OperationSpec {
     description?: string
     /** Further media types the route reads itself (e.g. text/vtt). */
     media?: Record<string, { schema: OpenAPIV3.SchemaObject }>
+    /** The 400 codes of a body read by its own parser rather than src/http/json-body.ts. */
+    codes?: readonly string[]
   }
   /** Success responses: a schema of the JSON, or a raw response. */
   ok: Record<number, TSchema | RawResponse>
@@ -130,7 +132,7 @@ export function operation(spec: OperationSpec): DocumentDecoration {
     for (const [status, codes] of Object.entries(byStatus)) errors.set(Number(status), [...(errors.get(Number(status)) ?? []), ...codes])
   }
   add(ACCESS_ERRORS[access])
-  if (spec.body) add({ ...JSON_BODY_ERRORS, 400: [...JSON_BODY_ERRORS[400], ...bodyFieldCodes(spec.body.schema)] })
+  if (spec.body) add({ ...JSON_BODY_ERRORS, 400: spec.body.codes ?? [...JSON_BODY_ERRORS[400], ...bodyFieldCodes(spec.body.schema)] })
   if (spec.errors) add(spec.errors)
   if (!spec.noDatabase) add({ 503: ['database_unavailable'] })
 

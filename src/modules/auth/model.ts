@@ -1,19 +1,17 @@
+import { type Static, Type } from '@sinclair/typebox'
 import { t } from 'elysia'
-import { ErrorSchema } from '../../http/errors.ts'
+import { PageSchema } from '../../http/pagination.ts'
+import { Text } from '../../http/text.ts'
 import { PLANS, ROLES, SCOPES } from './service.ts'
 
-// OpenAPI schemas and limits of the /auth routes.
+// The /auth routes' schemas and limits: the single source of their validation, types and OpenAPI components.
 
 export const MAX_KEY_NAME = 100
 export const MAX_KEY_DAYS = 3650
 export const MAX_KEY_BODY_BYTES = 4096
 
-export const errorSchema = (description: string) => t.Object(ErrorSchema.properties, { description })
-
-export const AUTH_ERRORS = {
-  401: errorSchema('`unauthorized` (no credential), `invalid_token` (unknown, malformed or signed out), `token_expired` or `token_revoked`'),
-  403: errorSchema('`insufficient_scope`, or `no_account` for ADMIN_TOKEN'),
-}
+export const KEYS_DEFAULT_LIMIT = 50
+export const KEYS_MAX_LIMIT = 200
 
 export const ProviderParams = t.Object({ provider: t.String({ description: 'oidc, google or twitch (when configured)', examples: ['google'] }) })
 
@@ -61,11 +59,11 @@ export const MeSchema = t.Object(
       date: t.String({ format: 'date', description: 'the UTC day counted' }),
       resets_at: t.String({ format: 'date-time' }),
       exports: t.Object({
-        used: t.Integer(),
-        limit: t.Nullable(t.Integer({ description: 'null: no limit (pro, admin)' })),
-        remaining: t.Nullable(t.Integer()),
+        used: Type.Integer(),
+        limit: t.Nullable(Type.Integer({ description: 'null: no limit (pro, admin)' })),
+        remaining: t.Nullable(Type.Integer()),
       }),
-      searches: t.Object({ used: t.Integer({ description: 'signed-in searches (recorded within about a second)' }) }),
+      searches: t.Object({ used: Type.Integer({ description: 'signed-in searches (recorded within about a second)' }) }),
     }),
   },
   { title: 'Me' },
@@ -90,27 +88,30 @@ export const NewApiKeySchema = t.Object(
   { title: 'NewApiKey' },
 )
 
-export const ApiKeyListSchema = t.Object({ items: t.Array(ApiKeySchema) }, { title: 'ApiKeyList' })
+export const ApiKeyPageSchema = PageSchema(ApiKeySchema, 'ApiKeyPage')
 
-export const KeyIdParams = t.Object({ id: t.String({ description: 'API key id (UUID)' }) })
+export const KeysQuery = t.Object({
+  limit: t.Optional(Type.Integer({ minimum: 1, maximum: KEYS_MAX_LIMIT, default: KEYS_DEFAULT_LIMIT, description: `1..${KEYS_MAX_LIMIT}, default ${KEYS_DEFAULT_LIMIT}` })),
+  cursor: t.Optional(t.String({ description: 'page_info.next_cursor of the previous page' })),
+})
 
-export const createKeyRequestBody = {
-  required: false,
-  content: {
-    'application/json': {
-      schema: t.Object(
-        {
-          name: t.Optional(t.Nullable(t.String({ maxLength: MAX_KEY_NAME, examples: ['laptop script'] }))),
-          scopes: t.Optional(
-            t.Array(t.UnionEnum([...SCOPES]), {
-              description: 'default: every scope you hold except admin; you can grant only scopes you hold',
-              examples: [['read', 'export']],
-            }),
-          ),
-          expires_in_days: t.Optional(t.Nullable(t.Integer({ minimum: 1, maximum: MAX_KEY_DAYS, description: 'default: never expires' }))),
-        },
-        { title: 'NewApiKeyRequest', additionalProperties: false },
-      ) as unknown as Record<string, unknown>,
-    },
+export const KeyIdParams = t.Object({ id: t.String({ format: 'uuid', description: 'API key id (UUID)' }) })
+
+export const NewApiKeyRequestSchema = t.Object(
+  {
+    name: t.Optional(t.Nullable(Text({ maxLength: MAX_KEY_NAME }, { examples: ['laptop script'] }))),
+    scopes: t.Optional(
+      t.Nullable(
+        t.Array(t.UnionEnum([...SCOPES]), {
+          minItems: 1,
+          description: 'default: every scope you hold except admin; you can grant only scopes you hold',
+          examples: [['read', 'export']],
+        }),
+      ),
+    ),
+    expires_in_days: t.Optional(t.Nullable(Type.Integer({ minimum: 1, maximum: MAX_KEY_DAYS, description: 'default: never expires' }))),
   },
-}
+  { title: 'NewApiKeyRequest', additionalProperties: false },
+)
+
+export type NewApiKeyRequest = Static<typeof NewApiKeyRequestSchema>

@@ -1,3 +1,4 @@
+import { timestampKey } from '../../http/timestamp-key.ts'
 import type { Sql } from '../../platform/db.ts'
 import { newApiKey, newSessionToken } from './tokens.ts'
 
@@ -199,11 +200,18 @@ export async function findApiKey(sql: Sql, hash: string): Promise<ApiKeyRecord |
 }
 
 /** A user's keys, newest first (api_keys_user_id_idx); revoked ones included, so the list explains itself. */
-export async function listApiKeys(sql: Sql, userId: string, limit = 200): Promise<ApiKeyView[]> {
-  const rows = await sql<ApiKeyRow[]>`
-    SELECT id, key_prefix, name, scopes, created_at, last_used_at, expires_at, revoked_at
-    FROM api_keys WHERE user_id = ${userId} ORDER BY created_at DESC LIMIT ${limit}`
-  return rows.map(toApiKeyView)
+/**
+ * One page of the user's keys, newest first over (created_at, id) (api_keys_user_id_idx), fetched
+ * with LIMIT limit + 1 (see toPage); `after` is the [created_at key, id] of the last key shown.
+ */
+export async function listApiKeys(sql: Sql, userId: string, limit: number, after: [string, string] | undefined): Promise<(ApiKeyView & { created_key: string })[]> {
+  const rows = await sql<(ApiKeyRow & { created_key: string })[]>`
+    SELECT id, key_prefix, name, scopes, created_at, last_used_at, expires_at, revoked_at, ${timestampKey(sql, sql`created_at`)} AS created_key
+    FROM api_keys WHERE user_id = ${userId}
+      ${after === undefined ? sql`` : sql`AND (created_at, id) < (${after[0]}::text::timestamptz, ${after[1]}::uuid)`}
+    ORDER BY created_at DESC, id DESC
+    LIMIT ${limit + 1}`
+  return rows.map((r) => ({ ...toApiKeyView(r), created_key: r.created_key }))
 }
 
 /** Revokes one of the user's keys; its hash (to invalidate), or undefined when it is not theirs. */

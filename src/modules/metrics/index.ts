@@ -4,6 +4,7 @@ import { observeCache } from '../../cache/cache-metrics.ts'
 import type { TieredCache } from '../../cache/tiered-cache.ts'
 import type { Config } from '../../config.ts'
 import { jsonError } from '../../http/errors.ts'
+import { operation } from '../../http/openapi-operation.ts'
 import type { Sql } from '../../platform/db.ts'
 import { registry } from '../../platform/metrics.ts'
 import { observeJobQueue } from '../jobs/queue-metrics.ts'
@@ -29,12 +30,14 @@ export function metricsRoutes(deps: { config: Config; cache: TieredCache; sql: S
       return new Response(await registry.metrics(), { headers: { 'content-type': registry.contentType } })
     },
     {
-      detail: {
+      detail: operation({
         tags: ['health'],
         summary: 'Prometheus metrics',
         description: 'Text exposition format. Requires `Authorization: Bearer $METRICS_TOKEN` when that is set; absent when ENABLE_METRICS=false.',
-        responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } },
-      },
+        access: token ? 'metrics' : 'public',
+        ok: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } },
+        noDatabase: true,
+      }),
     },
   )
 }
