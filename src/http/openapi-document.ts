@@ -18,6 +18,8 @@ export interface DocumentInfo {
   description: string
   /** Where the API lives, relative to the page's own origin (e.g. `/`): see serverUrl. */
   serverUrl: string
+  /** A sentence per tag the operations use. */
+  tags: Record<string, string>
 }
 
 const METHODS = new Set(['get', 'put', 'post', 'delete', 'patch'])
@@ -82,7 +84,7 @@ export function openApiDocument(routes: readonly DocumentedRoute[], info: Docume
     openapi: '3.1.0',
     info: { title: info.title, version: info.version, description: info.description },
     servers: [{ url: info.serverUrl, description: 'this server' }],
-    tags: [...tags].sort().map((name) => ({ name })),
+    tags: [...tags].sort().map((name) => ({ name, ...(info.tags[name] ? { description: info.tags[name] } : {}) })),
     paths: hoisted,
     components: {
       schemas: Object.fromEntries([...components].sort(([a], [b]) => a.localeCompare(b)).map(([name, c]) => [name, c.schema])),

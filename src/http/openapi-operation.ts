@@ -29,8 +29,9 @@ export type Access = 'public' | 'user' | 'account' | 'admin' | 'metrics'
 /** Any one of the schemes will do (OpenAPI: alternatives are separate requirement objects). */
 const anyOf = (...names: string[]): OpenAPIV3.SecurityRequirementObject[] => names.map((name) => ({ [name]: [] }))
 const USER = [SCHEMES.bearer, SCHEMES.header, SCHEMES.cookie]
-const SECURITY: Record<Access, OpenAPIV3.SecurityRequirementObject[] | undefined> = {
-  public: undefined,
+const SECURITY: Record<Access, OpenAPIV3.SecurityRequirementObject[]> = {
+  // Said outright: no credential needed (rather than "not documented").
+  public: [],
   user: anyOf(...USER, SCHEMES.admin),
   account: anyOf(...USER),
   admin: anyOf(SCHEMES.admin, ...USER),
@@ -163,6 +164,6 @@ export function operation(spec: OperationSpec): DocumentDecoration {
         }
       : {}),
     responses,
-    ...(SECURITY[access] ? { security: SECURITY[access] } : {}),
+    security: SECURITY[access],
   }
 }

@@ -37,13 +37,25 @@ const DESCRIPTION =
   'Any request may also meet 400 `invalid_host` (a Host header that is not host[:port]) and 404 `not_found` (no such route).'
 
 /** `routes`: every route of the app, read when the document is first asked for. */
+const TAGS = {
+  admin: 'Operators: users, plans, the event log and the cache. Needs an admin user or the ADMIN_TOKEN.',
+  auth: 'Signing in with a provider, the caller, and API keys.',
+  events: 'Usage events recorded by signed-in callers.',
+  favorites: 'The caller’s saved moments of videos.',
+  health: 'Liveness, readiness and Prometheus metrics.',
+  jobs: 'Transcription jobs: queue a video or a channel and follow it.',
+  search: 'Full-text search over every transcript.',
+  transcripts: 'A video’s transcript as JSON, SubRip or WebVTT, and replacing it.',
+  videos: 'The catalogue of videos.',
+}
+
 export function docsRoutes(config: Pick<Config, 'PUBLIC_BASE_URL'>, routes: () => readonly DocumentedRoute[]) {
   const docs = new Elysia({ name: 'docs' })
   // Built once, on first request: by then every route is declared.
   let spec: ReadyResponse | undefined
   const document = () =>
     (spec ??= ReadyResponse.json(
-      openApiDocument(routes(), { title: TITLE, version: APP_VERSION, description: DESCRIPTION, serverUrl: serverUrl(config.PUBLIC_BASE_URL) }),
+      openApiDocument(routes(), { title: TITLE, version: APP_VERSION, description: DESCRIPTION, serverUrl: serverUrl(config.PUBLIC_BASE_URL), tags: TAGS }),
     ))
   return docs
     .get(SPEC_PATH, document, { detail: { hide: true } })
