@@ -183,6 +183,8 @@ export function authRoutes(deps: Deps) {
         return new Response(null, { status: 204, headers: { 'set-cookie': clearSessionCookie(auth.cookieOptions) } })
       },
       {
+        // No body is read: one sent is ignored, not parsed.
+        parse: 'none',
         query: LogoutQuery,
         detail: operation({
           tags: ['auth'],
@@ -276,6 +278,8 @@ export function authRoutes(deps: Deps) {
         return ctx.status(204, null)
       },
       {
+        // No body is read: one sent is ignored, not parsed.
+        parse: 'none',
         detail: operation({
           tags: ['auth'],
           summary: 'Revoke an API key',

@@ -94,6 +94,8 @@ export function favoriteRoutes(deps: { sql: Sql; auth: Auth; cursors: CursorCode
         return ctx.status(204, null)
       },
       {
+        // No body is read: one sent is ignored, not parsed.
+        parse: 'none',
         detail: operation({
           tags: ['favorites'],
           summary: 'Delete one of the caller’s favorites',
