@@ -18,7 +18,7 @@ export interface TextRule {
 }
 
 /** The JSON-schema pattern of the rule: TypeBox checks it and the OpenAPI document shows it. */
-export function textPattern(rule: Pick<TextRule, 'multiLine' | 'nonBlank'>): string {
+function textPattern(rule: Pick<TextRule, 'multiLine' | 'nonBlank'>): string {
   return `^${rule.nonBlank ? '(?=[\\s\\S]*\\S)' : ''}[^${rule.multiLine ? MULTI_LINE : SINGLE_LINE}]*$`
 }
 
@@ -31,7 +31,3 @@ export function textCheck(rule: TextRule): (value: string) => boolean {
   const re = new RegExp(textPattern(rule))
   return (value) => value.length <= rule.maxLength && value.length >= (rule.minLength ?? 0) && re.test(value)
 }
-
-/** The rule in words, for error messages. */
-export const describeText = (rule: TextRule) =>
-  `a string of ${rule.minLength ?? (rule.nonBlank ? 1 : 0)} to ${rule.maxLength} characters without control characters${rule.multiLine ? ' (tab and line breaks allowed)' : ''}`
