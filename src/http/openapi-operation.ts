@@ -1,4 +1,4 @@
-import type { TObject, TSchema } from '@sinclair/typebox'
+import { Kind, type TObject, type TSchema } from '@sinclair/typebox'
 import type { DocumentDecoration } from 'elysia'
 import type { OpenAPIV3 } from 'openapi-types'
 import { JSON_BODY_ERRORS } from './json-body.ts'
@@ -79,7 +79,7 @@ export interface OperationSpec {
   noDatabase?: boolean
 }
 
-const isRaw = (r: TSchema | RawResponse): r is RawResponse => typeof r.description === 'string' && !('type' in r) && !('anyOf' in r)
+const isRaw = (r: TSchema | RawResponse): r is RawResponse => !(Kind in r)
 
 function errorResponse(status: number, codes: readonly string[]): OpenAPIV3.ResponseObject {
   const unique = [...new Set(codes)].sort()

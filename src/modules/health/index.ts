@@ -1,6 +1,5 @@
 import { Type } from '@sinclair/typebox'
 import { Elysia, t } from 'elysia'
-import { ErrorSchema } from '../../http/errors.ts'
 import { operation } from '../../http/openapi-operation.ts'
 import { pingDatabase, type Sql } from '../../platform/db.ts'
 import { pingRedis, type RedisClient } from '../../platform/redis.ts'
@@ -15,8 +14,8 @@ const up = (ok: boolean) => (ok ? ('up' as const) : ('down' as const))
 const HealthSchema = t.Object({ status: t.Literal('ok'), version: t.String(), uptime_seconds: Type.Integer({ minimum: 0 }) }, { title: 'Health' })
 const ReadySchema = t.Object({ status: t.Union([t.Literal('ready'), t.Literal('degraded')]), ...Dependencies }, { title: 'Ready' })
 const UnreadySchema = t.Object(
-  { error: ErrorSchema.properties.error, status: t.Literal('unavailable'), ...Dependencies },
-  { title: 'Unready', description: 'the database is unreachable (error.code `database_unavailable`)' },
+  { error: t.Object({ code: t.Literal('database_unavailable'), message: t.String() }), status: t.Literal('unavailable'), ...Dependencies },
+  { title: 'Unready', description: 'the database is unreachable' },
 )
 
 export function healthRoutes(deps: { sql: Sql; redis: RedisClient | undefined }) {
