@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import { t } from 'elysia'
+import { OneOf } from '../../http/one-of.ts'
 import { CacheType } from '../../cache/scopes.ts'
 import { PageSchema } from '../../http/pagination.ts'
 import { Text } from '../../http/text.ts'
@@ -15,8 +16,8 @@ export const AdminUserSchema = t.Object(
     email: t.Nullable(t.String({ examples: ['ada@example.com'] })),
     name: t.Nullable(t.String()),
     avatar_url: t.Nullable(t.String()),
-    role: t.UnionEnum([...ROLES]),
-    plan: t.UnionEnum([...PLANS]),
+    role: OneOf(ROLES),
+    plan: OneOf(PLANS),
     oauth_provider: t.Nullable(t.String({ description: 'oidc, google, twitch; null for users made by `transcript-api users create`' })),
     created_at: t.String({ format: 'date-time' }),
     updated_at: t.String({ format: 'date-time' }),
@@ -46,7 +47,7 @@ export const EventsQuery = t.Object({
 
 export const UserIdParams = t.Object({ id: t.String({ format: 'uuid', description: 'User id (UUID)' }) })
 
-export const SetPlanSchema = t.Object({ plan: t.UnionEnum([...PLANS]) }, { title: 'SetPlan', additionalProperties: false })
+export const SetPlanSchema = t.Object({ plan: OneOf(PLANS) }, { title: 'SetPlan', additionalProperties: false })
 
 export const CACHE_NAMESPACES = [...Object.values(CacheType), 'all'] as const
 

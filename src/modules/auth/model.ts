@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox'
 import { t } from 'elysia'
+import { OneOf } from '../../http/one-of.ts'
 import { PageSchema } from '../../http/pagination.ts'
 import { Text } from '../../http/text.ts'
 import { PLANS, ROLES, SCOPES } from './service.ts'
@@ -37,8 +38,8 @@ export const AccountSchema = t.Object(
     email: t.Nullable(t.String({ examples: ['ada@example.com'] })),
     name: t.Nullable(t.String({ examples: ['Ada'] })),
     avatar_url: t.Nullable(t.String()),
-    role: t.UnionEnum([...ROLES]),
-    plan: t.UnionEnum([...PLANS]),
+    role: OneOf(ROLES),
+    plan: OneOf(PLANS),
     created_at: t.String({ format: 'date-time' }),
   },
   { title: 'Account' },
@@ -47,13 +48,13 @@ export const AccountSchema = t.Object(
 export const MeSchema = t.Object(
   {
     user: t.Nullable(AccountSchema, { description: 'null for the ADMIN_TOKEN bootstrap credential' }),
-    role: t.UnionEnum([...ROLES]),
-    plan: t.UnionEnum([...PLANS]),
+    role: OneOf(ROLES),
+    plan: OneOf(PLANS),
     credential: t.Object({
-      kind: t.UnionEnum(['session', 'api_key', 'admin_token']),
+      kind: OneOf(['session', 'api_key', 'admin_token']),
       expires_at: t.Nullable(t.String({ format: 'date-time' })),
       key_prefix: t.Optional(t.String({ examples: ['ta_AbCd1234'] })),
-      scopes: t.Array(t.UnionEnum([...SCOPES])),
+      scopes: t.Array(OneOf(SCOPES)),
     }),
     usage: t.Object({
       date: t.String({ format: 'date', description: 'the UTC day counted' }),
@@ -74,7 +75,7 @@ export const ApiKeySchema = t.Object(
     id: t.String({ format: 'uuid' }),
     key_prefix: t.String({ description: 'the first characters of the key, for recognising it', examples: ['ta_AbCd1234'] }),
     name: t.Nullable(t.String({ examples: ['laptop script'] })),
-    scopes: t.Array(t.UnionEnum([...SCOPES])),
+    scopes: t.Array(OneOf(SCOPES)),
     created_at: t.String({ format: 'date-time' }),
     last_used_at: t.Nullable(t.String({ format: 'date-time', description: 'updated at most once a minute' })),
     expires_at: t.Nullable(t.String({ format: 'date-time' })),
@@ -102,7 +103,7 @@ export const NewApiKeyRequestSchema = t.Object(
     name: t.Optional(t.Nullable(Text({ maxLength: MAX_KEY_NAME }, { examples: ['laptop script'] }))),
     scopes: t.Optional(
       t.Nullable(
-        t.Array(t.UnionEnum([...SCOPES]), {
+        t.Array(OneOf(SCOPES), {
           minItems: 1,
           description: 'default: every scope you hold except admin; you can grant only scopes you hold',
           examples: [['read', 'export']],

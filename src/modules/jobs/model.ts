@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox'
 import { t } from 'elysia'
+import { OneOf } from '../../http/one-of.ts'
 import { PageSchema } from '../../http/pagination.ts'
 
 // The jobs API's schemas: the single source of its validation, types and OpenAPI components.
@@ -19,7 +20,7 @@ export const CreateJobBody = t.Object(
         'A YouTube video URL (watch, youtu.be, shorts; www., m. and music. hosts) for kind=single, or a channel URL (/channel/UC…, /@handle, /c/name, /user/name) for kind=channel',
       examples: ['https://www.youtube.com/watch?v=dQw4w9WgXcQ', 'https://youtu.be/dQw4w9WgXcQ', 'https://www.youtube.com/@LinusTechTips'],
     }),
-    kind: t.UnionEnum(JOB_KINDS, { description: 'single: one video; channel: every video the channel lists' }),
+    kind: OneOf(JOB_KINDS, { description: 'single: one video; channel: every video the channel lists' }),
   },
   { additionalProperties: false, title: 'CreateJob' },
 )
@@ -29,9 +30,9 @@ const Timestamp = t.String({ format: 'date-time', examples: ['2025-01-31T12:00:0
 export const JobSchema = t.Object(
   {
     id: t.String({ format: 'uuid' }),
-    kind: t.UnionEnum(JOB_KINDS),
+    kind: OneOf(JOB_KINDS),
     url: t.String({ description: 'the canonical form of the submitted URL', examples: ['https://www.youtube.com/watch?v=dQw4w9WgXcQ'] }),
-    state: t.UnionEnum(JOB_STATES, {
+    state: OneOf(JOB_STATES, {
       description:
         'pending → downloading → transcoding → transcribing → diarizing → persisting → completed, or failed; a worker skips the stages its transcriber does not report',
     }),
@@ -62,7 +63,7 @@ export const JOBS_DEFAULT_LIMIT = 20
 export const JOBS_MAX_LIMIT = 100
 
 export const ListJobsQuery = t.Object({
-  state: t.Optional(t.UnionEnum(JOB_STATES, { examples: ['pending'] })),
+  state: t.Optional(OneOf(JOB_STATES, { examples: ['pending'] })),
   limit: t.Optional(Type.Integer({ minimum: 1, maximum: JOBS_MAX_LIMIT, default: JOBS_DEFAULT_LIMIT, description: `1..${JOBS_MAX_LIMIT}, default ${JOBS_DEFAULT_LIMIT}` })),
   cursor: t.Optional(t.String({ description: 'page_info.next_cursor of the previous page' })),
 })

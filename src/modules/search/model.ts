@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox'
 import { t } from 'elysia'
+import { OneOf } from '../../http/one-of.ts'
 import { Text } from '../../http/text.ts'
 
 // GET /search's schemas: the single source of its query rules, its types and its OpenAPI components.
@@ -29,7 +30,7 @@ export const SearchQuery = t.Object({
   video_id: t.Optional(t.String({ format: 'uuid', description: 'only this video', examples: ['7d3c9a52-1b54-4a63-9c3e-2f1d8f0e6a11'] })),
   channel: t.Optional(Text({ maxLength: MAX_FILTER_CHARS }, { description: 'exact channel name', examples: ['Veritasium'] })),
   language: t.Optional(Text({ maxLength: MAX_FILTER_CHARS }, { description: 'video language, as stored (e.g. en)', examples: ['en'] })),
-  source: t.Optional(t.UnionEnum(SEARCH_SOURCES, { description: 'transcript source', examples: ['whisper'] })),
+  source: t.Optional(OneOf(SEARCH_SOURCES, { description: 'transcript source', examples: ['whisper'] })),
   date_from: t.Optional(
     t.String({ description: 'videos uploaded at or after this ISO-8601 date or date-time (a bare date means 00:00 UTC)', examples: ['2024-01-01'] }),
   ),
@@ -52,7 +53,7 @@ export const SearchHitSchema = t.Object(
     youtube_id: t.String({ examples: ['dQw4w9WgXcQ'] }),
     title: t.Union([t.String(), t.Null()], { examples: ['How coffee is made'] }),
     channel_name: t.Union([t.String(), t.Null()], { examples: ['Veritasium'] }),
-    source: t.UnionEnum(SEARCH_SOURCES, { description: 'the transcript the segment belongs to' }),
+    source: OneOf(SEARCH_SOURCES, { description: 'the transcript the segment belongs to' }),
     start_ms: Type.Integer({ examples: [61500] }),
     end_ms: Type.Integer({ examples: [64200] }),
     snippet: t.String({

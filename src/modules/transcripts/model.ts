@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import { t } from 'elysia'
+import { OneOf } from '../../http/one-of.ts'
 import type { RawResponse } from '../../http/openapi-operation.ts'
 import { MAX_SEGMENTS } from './formats/validate.ts'
 
@@ -12,7 +13,8 @@ export const IdParams = t.Object({
 
 export const ReadQuery = t.Object({
   source: t.Optional(
-    t.UnionEnum(['best', 'whisper', 'youtube'], {
+    OneOf(['best', 'whisper', 'youtube'], {
+      default: 'best',
       description: '`best` (default) takes the whisper transcript when there is one, else YouTube captions',
       examples: ['best'],
     }),
@@ -20,7 +22,7 @@ export const ReadQuery = t.Object({
 })
 
 export const IngestQuery = t.Object({
-  source: t.UnionEnum(['whisper', 'youtube'], { description: 'Required: which transcript of the video to replace', examples: ['whisper'] }),
+  source: OneOf(['whisper', 'youtube'], { description: 'Required: which transcript of the video to replace', examples: ['whisper'] }),
   language: t.Optional(t.String({ description: 'BCP 47 language tag (a JSON body’s own `language` wins)', examples: ['en'] })),
   model: t.Optional(t.String({ description: 'Model that produced the transcript (a JSON body’s own `model` wins)', examples: ['whisper-large-v3'] })),
 })
@@ -41,7 +43,7 @@ export const TranscriptSchema = t.Object(
     video_id: t.String({ format: 'uuid' }),
     youtube_id: t.String({ examples: ['dQw4w9WgXcQ'] }),
     transcript_id: t.String({ format: 'uuid' }),
-    source: t.UnionEnum(['whisper', 'youtube']),
+    source: OneOf(['whisper', 'youtube']),
     language: t.Nullable(t.String({ examples: ['en'] })),
     model: t.Nullable(t.String({ examples: ['whisper-large-v3'] })),
     created_at: t.String({ format: 'date-time' }),
@@ -54,7 +56,7 @@ export const TranscriptSummarySchema = t.Object(
   {
     id: t.String({ format: 'uuid' }),
     video_id: t.String({ format: 'uuid' }),
-    source: t.UnionEnum(['whisper', 'youtube']),
+    source: OneOf(['whisper', 'youtube']),
     language: t.Nullable(t.String({ examples: ['en'] })),
     model: t.Nullable(t.String({ examples: ['whisper-large-v3'] })),
     segment_count: Type.Integer({ examples: [412] }),

@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox'
 import { t } from 'elysia'
+import { OneOf } from '../../http/one-of.ts'
 import { PageSchema } from '../../http/pagination.ts'
 import { Text } from '../../http/text.ts'
 
@@ -24,7 +25,8 @@ const filter = (description: string, examples: string[]) => t.Optional(Text(FILT
 
 export const ListQuery = t.Object({
   sort: t.Optional(
-    t.UnionEnum(VIDEO_SORTS, {
+    OneOf(VIDEO_SORTS, {
+      default: 'created_at',
       description: '`created_at` (default): newest added first. `uploaded_at`: newest on YouTube first; videos without an upload date come last.',
       examples: ['created_at'],
     }),
@@ -32,7 +34,7 @@ export const ListQuery = t.Object({
   channel: filter('Exact channel name', ['Veritasium']),
   language: filter('Language tag', ['en']),
   category: filter('Category', ['Education']),
-  state: t.Optional(t.UnionEnum(VIDEO_STATES, { description: 'Processing state', examples: ['completed'] })),
+  state: t.Optional(OneOf(VIDEO_STATES, { description: 'Processing state', examples: ['completed'] })),
   limit: t.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT, description: `1..${MAX_LIMIT}, default ${DEFAULT_LIMIT}` })),
   cursor: t.Optional(t.String({ description: '`page_info.next_cursor` of the previous page (only valid with the same sort and filters)' })),
 })
@@ -50,7 +52,7 @@ const videoFields = {
   duration_seconds: t.Nullable(Type.Integer({ examples: [754] })),
   thumbnail_url: nullableString('https://i.ytimg.com/vi/dQw4w9WgXcQ/hqdefault.jpg'),
   uploaded_at: t.Nullable(t.String({ format: 'date-time', description: 'When the video was published on YouTube, if known' })),
-  state: t.UnionEnum(VIDEO_STATES),
+  state: OneOf(VIDEO_STATES),
   error: t.Nullable(t.String({ description: 'Why processing failed, when state is failed' })),
   created_at: t.String({ format: 'date-time' }),
   updated_at: t.String({ format: 'date-time' }),
@@ -61,7 +63,7 @@ export const VideoSchema = t.Object(videoFields, { title: 'Video' })
 export const VideoDetailSchema = t.Object(
   {
     ...videoFields,
-    transcript_sources: t.Array(t.UnionEnum(['whisper', 'youtube']), {
+    transcript_sources: t.Array(OneOf(['whisper', 'youtube']), {
       description: 'Which transcripts exist for the video',
       examples: [['whisper', 'youtube']],
     }),
