@@ -118,6 +118,15 @@ describe('the OpenAPI document', () => {
     expect(doc.paths['/videos/{id}']?.get?.security).toEqual([])
   })
 
+  test('with METRICS_TOKEN set, /metrics declares its bearer scheme and its 401', async () => {
+    const res = await testApp(db.sql, { env: { METRICS_TOKEN: 'a-metrics-token-for-the-document-test-0123' } }).request('/swagger/json')
+    const withToken = (await res.json()) as Doc
+    expect(withToken.paths['/metrics']?.get?.security).toEqual([{ metricsToken: [] }])
+    expect(Object.keys(withToken.paths['/metrics']?.get?.responses ?? {})).toContain('401')
+    expect(withToken.components.securitySchemes.metricsToken).toMatchObject({ type: 'http', scheme: 'bearer' })
+    expect(doc.components.securitySchemes).not.toHaveProperty('metricsToken')
+  })
+
   test('no schema in a model is cast to hand it to OpenAPI', () => {
     const models = readdirSync('src/modules', { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('model.ts'))
     expect(models.length).toBeGreaterThanOrEqual(8)
