@@ -4,7 +4,7 @@ import { OneOf } from '../../http/one-of.ts'
 import { CacheType } from '../../cache/scopes.ts'
 import { PageSchema } from '../../http/pagination.ts'
 import { Text } from '../../http/text.ts'
-import { PLANS, ROLES } from '../auth/service.ts'
+import { PLANS, ROLES } from '../auth/model.ts'
 import { EVENT_TYPE, EventSchema } from '../events/model.ts'
 
 export const ADMIN_DEFAULT_LIMIT = 50

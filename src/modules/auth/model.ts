@@ -3,9 +3,16 @@ import { t } from 'elysia'
 import { OneOf } from '../../http/one-of.ts'
 import { PageSchema } from '../../http/pagination.ts'
 import { Text } from '../../http/text.ts'
-import { PLANS, ROLES, SCOPES } from './service.ts'
 
 // The /auth routes' schemas and limits: the single source of their validation, types and OpenAPI components.
+
+export const ROLES = ['user', 'admin'] as const
+export type Role = (typeof ROLES)[number]
+export const PLANS = ['free', 'pro'] as const
+export type Plan = (typeof PLANS)[number]
+/** What a credential may do: read (GET), write (favorites, events, keys), export (.srt/.vtt), admin. */
+export const SCOPES = ['read', 'write', 'export', 'admin'] as const
+export type Scope = (typeof SCOPES)[number]
 
 export const MAX_KEY_NAME = 100
 export const MAX_KEY_DAYS = 3650
@@ -45,6 +52,8 @@ export const AccountSchema = t.Object(
   { title: 'Account' },
 )
 
+export type Account = Static<typeof AccountSchema>
+
 export const MeSchema = t.Object(
   {
     user: t.Nullable(AccountSchema, { description: 'null for the ADMIN_TOKEN bootstrap credential' }),
@@ -83,6 +92,8 @@ export const ApiKeySchema = t.Object(
   },
   { title: 'ApiKey' },
 )
+
+export type ApiKeyView = Static<typeof ApiKeySchema>
 
 export const NewApiKeySchema = t.Object(
   { ...ApiKeySchema.properties, key: t.String({ description: 'the key itself: shown this once, never again', examples: ['ta_AbCd1234…'] }) },

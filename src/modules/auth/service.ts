@@ -1,32 +1,18 @@
 import { timestampKey } from '../../http/timestamp-key.ts'
 import type { Sql } from '../../platform/db.ts'
+import { SCOPES, type Account, type ApiKeyView, type Plan, type Role, type Scope } from './model.ts'
 import { newApiKey, newSessionToken } from './tokens.ts'
 
 // Users, sessions and API keys in SQL. Tokens and keys arrive here only as their SHA-256 hashes,
 // except at creation, where the clear value is returned once to be handed to the caller.
 
-export const ROLES = ['user', 'admin'] as const
-export type Role = (typeof ROLES)[number]
-export const PLANS = ['free', 'pro'] as const
-export type Plan = (typeof PLANS)[number]
-/** What a credential may do: read (GET), write (favorites, events, keys), export (.srt/.vtt), admin. */
-export const SCOPES = ['read', 'write', 'export', 'admin'] as const
-export type Scope = (typeof SCOPES)[number]
+// The vocabulary and the shapes are the model's (./model.ts); re-exported for the module's other files.
+export { PLANS, ROLES, SCOPES, type Account, type ApiKeyView, type Plan, type Role, type Scope } from './model.ts'
 
 /** Scopes a role can hold at all; a credential's own scopes are cut down to these. */
 export const scopesOfRole = (role: Role): readonly Scope[] => (role === 'admin' ? SCOPES : SCOPES.filter((s) => s !== 'admin'))
 
 export const SESSION_LIFETIME_SECONDS = 24 * 3600
-
-export interface Account {
-  id: string
-  email: string | null
-  name: string | null
-  avatar_url: string | null
-  role: Role
-  plan: Plan
-  created_at: string
-}
 
 interface AccountRow extends Omit<Account, 'created_at'> {
   created_at: Date
@@ -151,17 +137,6 @@ export interface ApiKeyRecord {
   scopes: Scope[]
   expires_at: Date | null
   revoked_at: Date | null
-}
-
-export interface ApiKeyView {
-  id: string
-  key_prefix: string
-  name: string | null
-  scopes: Scope[]
-  created_at: string
-  last_used_at: string | null
-  expires_at: string | null
-  revoked_at: string | null
 }
 
 interface ApiKeyRow {
