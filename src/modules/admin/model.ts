@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox'
+import { type Static, Type } from '@sinclair/typebox'
 import { t } from 'elysia'
 import { OneOf } from '../../http/one-of.ts'
 import { CacheType } from '../../cache/scopes.ts'
@@ -24,6 +24,9 @@ export const AdminUserSchema = t.Object(
   },
   { title: 'AdminUser' },
 )
+
+/** An account plus what only admins see. */
+export type AdminUser = Static<typeof AdminUserSchema>
 
 export const AdminUserPageSchema = PageSchema(AdminUserSchema, 'AdminUserPage')
 export const EventPageSchema = PageSchema(EventSchema, 'EventPage')

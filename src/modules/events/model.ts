@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox'
+import { type Static, Type } from '@sinclair/typebox'
 import { t } from 'elysia'
 
 // The events routes' schemas and limits: the single source of their validation, types and OpenAPI components.
@@ -42,5 +42,7 @@ export const EventSchema = t.Object(
   },
   { title: 'Event' },
 )
+
+export type StoredEvent = Static<typeof EventSchema>
 
 export const BatchResultSchema = t.Object({ recorded: Type.Integer({ examples: [3] }), ids: t.Array(t.String()) }, { title: 'EventBatchResult' })
