@@ -9,6 +9,8 @@ import { HttpError, jsonError } from './http/errors.ts'
 import { FastLane, type FastRoute } from './http/fast-lane.ts'
 import { requestEnded, requestStarted } from './http/request-metrics.ts'
 import { requestRecorder } from './http/request-recorder.ts'
+import { validationFailure } from './http/validate.ts'
+import type { DocumentedRoute } from './http/openapi-document.ts'
 import { routableRequest } from './http/request-target.ts'
 import type { Sql } from './platform/db.ts'
 import { DatabaseUnavailableError, isDatabaseUnavailable } from './platform/db-errors.ts'
@@ -45,13 +47,6 @@ export interface AppDeps {
 
 /** Route template for logs and metrics; never the raw path (one series per id would be unbounded). */
 export const UNMATCHED_ROUTE = '(unmatched)'
-
-function validationMessage(errors: { path: string; summary?: string; message: string }[]): string {
-  const first = errors[0]
-  if (!first) return 'the request is invalid'
-  const where = first.path ? first.path.replace(/^\//, '').replaceAll('/', '.') : 'request'
-  return `${where}: ${first.summary ?? first.message}`
-}
 
 /**
  * Public cached reads whose body is the same for every caller: the fast lane may answer their
@@ -95,15 +90,13 @@ export function createApp(deps: AppDeps) {
       let message = 'internal server error'
       // Elysia wraps errors thrown in a parse hook (e.g. a 413 while reading the body) in its own.
       const cause = error instanceof Error ? error.cause : undefined
-      const httpError = error instanceof HttpError ? error : cause instanceof HttpError ? cause : undefined
+      const httpError = error instanceof HttpError ? error : cause instanceof HttpError ? cause : code === 'VALIDATION' ? validationFailure(error.all) : undefined
       if (httpError) {
         ;[status, errCode, message] = [httpError.status, httpError.code, httpError.message]
       } else if (code === 'NOT_FOUND') {
         ;[status, errCode, message] = [404, 'not_found', `no route for ${request.method} ${new URL(request.url).pathname}`]
-      } else if (code === 'VALIDATION') {
-        ;[status, errCode, message] = [400, 'validation_failed', validationMessage(error.all)]
       } else if (code === 'PARSE') {
-        ;[status, errCode, message] = [400, 'invalid_body', 'the request body could not be parsed']
+        ;[status, errCode, message] = [400, 'invalid_json', 'the request body could not be parsed']
       } else if (code === 'INVALID_COOKIE_SIGNATURE') {
         ;[status, errCode, message] = [400, 'invalid_cookie', 'a signed cookie was tampered with']
       } else if (isDatabaseUnavailable(error)) {
@@ -125,7 +118,7 @@ export function createApp(deps: AppDeps) {
       record(request.method, template, resultStatus(responseValue, set), ms)
     })
     .use(delivery(policies, lane))
-    .use(docsRoutes())
+    .use(docsRoutes(deps.config, (): readonly DocumentedRoute[] => app.routes))
     .use(healthRoutes(deps))
     .use(jobsRoutes(accounts))
     .use(searchRoutes(accounts))

@@ -242,9 +242,9 @@ describe('credentials', () => {
     const plain = (await (await send('POST', '/auth/api-keys', u.cookie, {})).json()) as { scopes: string[] }
     expect(plain.scopes).toEqual(['read', 'write', 'export'])
     await expectError(await send('POST', '/auth/api-keys', u.cookie, { scopes: ['admin'] }), 403, 'insufficient_scope')
-    await expectError(await send('POST', '/auth/api-keys', u.cookie, { scopes: ['root'] }), 400, 'invalid_field')
+    await expectError(await send('POST', '/auth/api-keys', u.cookie, { scopes: ['root'] }), 400, 'invalid_scopes')
     await expectError(await send('POST', '/auth/api-keys', u.cookie, { nam: 'typo' }), 400, 'unknown_field')
-    await expectError(await send('POST', '/auth/api-keys', u.cookie, { expires_in_days: 0 }), 400, 'invalid_field')
+    await expectError(await send('POST', '/auth/api-keys', u.cookie, { expires_in_days: 0 }), 400, 'invalid_expires_in_days')
     // Someone else's key id is a 404.
     const other = await person()
     await expectError(await send('DELETE', `/auth/api-keys/${created.id}`, other.cookie), 404, 'api_key_not_found')
@@ -360,10 +360,10 @@ describe('favorites and events', () => {
   test('favorites: validation, 404 for an unknown video, keyset walk with ties on created_at', async () => {
     const u = await person()
     await expectError(await send('POST', '/favorites', u.cookie, { video_id: videoId, start_ms: 5, end_ms: 4 }), 400, 'invalid_range')
-    await expectError(await send('POST', '/favorites', u.cookie, { video_id: videoId, start_ms: -1, end_ms: 4 }), 400, 'invalid_field')
-    await expectError(await send('POST', '/favorites', u.cookie, { video_id: 'x', start_ms: 0, end_ms: 4 }), 400, 'invalid_id')
+    await expectError(await send('POST', '/favorites', u.cookie, { video_id: videoId, start_ms: -1, end_ms: 4 }), 400, 'invalid_start_ms')
+    await expectError(await send('POST', '/favorites', u.cookie, { video_id: 'x', start_ms: 0, end_ms: 4 }), 400, 'invalid_video_id')
     await expectError(await send('POST', '/favorites', u.cookie, { video_id: videoId, start_ms: 0, end_ms: 4, note: 'typo' }), 400, 'unknown_field')
-    await expectError(await send('POST', '/favorites', u.cookie, { video_id: videoId, start_ms: 0, end_ms: 4, text: 'x'.repeat(2001) }), 400, 'invalid_field')
+    await expectError(await send('POST', '/favorites', u.cookie, { video_id: videoId, start_ms: 0, end_ms: 4, text: 'x'.repeat(2001) }), 400, 'invalid_text')
     await expectError(await send('POST', '/favorites', u.cookie, { video_id: crypto.randomUUID(), start_ms: 0, end_ms: 4 }), 404, 'video_not_found')
     await expectError(await request('/favorites', { method: 'POST', headers: { ...u.cookie, 'content-type': 'text/plain' }, body: '{}' }), 415, 'unsupported_media_type')
     await expectError(await request('/favorites', { method: 'POST', headers: { ...u.cookie, 'content-type': 'application/json' }, body: '{' }), 400, 'invalid_json')

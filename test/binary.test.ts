@@ -2,29 +2,25 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { builtBinary } from './support/binary.ts'
 import { startServer } from './support/server-process.ts'
 import { createTestDatabase, type TestDatabase } from './support/postgres.ts'
 
 // The compiled binary, copied alone into an empty directory, must start in both modes: its
 // migrations, PGlite files and Swagger UI assets all live inside it.
 
-const buildDir = mkdtempSync(join(tmpdir(), 'ta-build-'))
 const runDir = mkdtempSync(join(tmpdir(), 'ta-run-'))
 const binary = join(runDir, 'transcript-api')
 let db: TestDatabase
 
 beforeAll(async () => {
-  const built = join(buildDir, 'transcript-api')
-  const build = Bun.spawn(['bun', 'scripts/build.ts'], { env: { ...process.env, BUILD_OUTFILE: built }, stdout: 'pipe', stderr: 'pipe' })
-  if ((await build.exited) !== 0) throw new Error(`build failed: ${await new Response(build.stderr).text()}`)
-  copyFileSync(built, binary)
+  copyFileSync(await builtBinary(), binary)
   await Bun.$`chmod +x ${binary}`
   db = await createTestDatabase()
 }, 180_000)
 
 afterAll(async () => {
   await db?.drop()
-  rmSync(buildDir, { recursive: true, force: true })
   rmSync(runDir, { recursive: true, force: true })
 })
 

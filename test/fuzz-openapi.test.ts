@@ -11,7 +11,8 @@ import { createTestDatabase, type TestDatabase } from './support/postgres.ts'
 // is covered the day it is documented. For each operation, generated path, query, header and body
 // values (valid, boundary and hostile), anonymous, with a user's key or session and with the admin
 // token, against the app on a real PostgreSQL database. Every answer must be below 500, every error
-// the JSON error shape, none slower than 1 s, and no write answered 304.
+// the JSON error shape with a code the document enumerates for that operation and status, none
+// slower than 1 s, and no write answered 304.
 //
 // `bun run test` runs FUZZ_RUNS=100 requests per operation with FUZZ_SEED=20261203; a longer run:
 //   FUZZ_RUNS=2000 bun test test/fuzz-openapi.test.ts       (FUZZ_SEED=… for another sequence,
@@ -36,6 +37,10 @@ const statuses = new Map<number, number>()
 let requests = 0
 
 const ERROR_CODE = /^[a-z][a-z0-9_]*$/
+/** What the router answers before any route (the document's description says so): any operation may meet them. */
+const GLOBAL_ERRORS: Record<number, string[]> = { 400: ['invalid_host'], 404: ['not_found'] }
+/** Per operation, the undocumented (status, code) pairs met, for the summary. */
+const undocumented = new Set<string>()
 
 async function send(r: FuzzRequest): Promise<{ status: number; ms: number; contentType: string | null; text: string }> {
   const started = performance.now()
@@ -48,8 +53,8 @@ async function send(r: FuzzRequest): Promise<{ status: number; ms: number; conte
   return { status: res.status, ms: performance.now() - started, contentType: res.headers.get('content-type'), text }
 }
 
-/** What is wrong with the answer to `r`, or undefined. */
-async function check(r: FuzzRequest): Promise<string | undefined> {
+/** What is wrong with the answer to `r` (a request for `op`), or undefined. */
+async function check(op: Operation, r: FuzzRequest): Promise<string | undefined> {
   let res: Awaited<ReturnType<typeof send>>
   try {
     res = await send(r)
@@ -74,6 +79,13 @@ async function check(r: FuzzRequest): Promise<string | undefined> {
       typeof error.message === 'string' &&
       Object.keys(body as object).length === 1
     if (!shapeOk) return `answered ${res.status} without the error shape (${res.contentType}): ${res.text.slice(0, 200)}`
+    // The code must be one the document enumerates for this operation and status.
+    const code = String(error?.code)
+    const documented = [...(op.errorCodes.get(res.status) ?? []), ...(GLOBAL_ERRORS[res.status] ?? [])]
+    if (!documented.includes(code)) {
+      undocumented.add(`${op.method} ${op.path} ${res.status} ${code}`)
+      return `answered ${res.status} \`${code}\`, which the document does not list for this operation and status (it lists: ${documented.join(', ') || 'none'})`
+    }
   }
   return undefined
 }
@@ -236,6 +248,7 @@ beforeAll(async () => {
 afterAll(async () => {
   const byStatus = [...statuses.entries()].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(' ')
   console.log(`fuzz: ${requests} requests over ${operations?.length ?? 0} operations (FUZZ_RUNS=${RUNS} per operation, FUZZ_SEED=${SEED}): ${byStatus}`)
+  if (undocumented.size > 0) console.log(`fuzz: error codes not in the document:\n  ${[...undocumented].sort().join('\n  ')}`)
   await db.drop()
 })
 
@@ -255,7 +268,7 @@ describe('every documented operation, fuzzed: no 5xx, errors in the JSON shape, 
       const problems = new Map<FuzzRequest, string>()
       const details = await fc.check(
         fc.asyncProperty(requestFor(op, await credentialsFor(op)), async (r) => {
-          const problem = await check(r)
+          const problem = await check(op, r)
           if (problem) problems.set(r, problem)
           return problem === undefined
         }),

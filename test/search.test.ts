@@ -243,14 +243,14 @@ describe('GET /search filters', () => {
 })
 
 describe('GET /search errors', () => {
-  test('invalid_query: q missing, empty, blank or over 500 characters', async () => {
+  test('invalid_q: q missing, empty, blank or over 500 characters', async () => {
     const res = await request('/search')
     expect(res.status).toBe(400)
-    expect(((await res.json()) as ErrorBody).error.code).toBe('invalid_query')
-    await fails({ q: '' }, 400, 'invalid_query')
-    await fails({ q: '   \t\n ' }, 400, 'invalid_query')
-    await fails({ q: 'x'.repeat(501) }, 400, 'invalid_query')
-    await fails({ q: '🎉'.repeat(501) }, 400, 'invalid_query')
+    expect(((await res.json()) as ErrorBody).error.code).toBe('invalid_q')
+    await fails({ q: '' }, 400, 'invalid_q')
+    await fails({ q: '   \t\n ' }, 400, 'invalid_q')
+    await fails({ q: 'x'.repeat(501) }, 400, 'invalid_q')
+    await fails({ q: '🎉'.repeat(501) }, 400, 'invalid_q')
   })
 
   test('invalid_limit', async () => {
@@ -259,8 +259,8 @@ describe('GET /search errors', () => {
     expect((await search({ q: 'zorblax', limit: '200' })).status).toBe(200)
   })
 
-  test('invalid_id for a video_id that is not a uuid', async () => {
-    for (const video_id of ['nope', '123', `${V1}x`, "1' OR '1'='1"]) await fails({ q: 'zorblax', video_id }, 400, 'invalid_id')
+  test('invalid_video_id for a video_id that is not a uuid', async () => {
+    for (const video_id of ['nope', '123', `${V1}x`, "1' OR '1'='1"]) await fails({ q: 'zorblax', video_id }, 400, 'invalid_video_id')
   })
 
   test('invalid_source', async () => {
@@ -322,7 +322,7 @@ describe('GET /search errors', () => {
     const get = doc.paths['/search']?.get
     expect(get?.tags).toEqual(['search'])
     expect(get?.summary?.length).toBeGreaterThan(0)
-    expect(get?.description).toContain('invalid_query')
+    expect(get?.description).toContain('invalid_q')
     expect((get?.parameters ?? []).map((p) => p.name).sort()).toEqual(
       ['channel', 'cursor', 'date_from', 'date_to', 'language', 'limit', 'q', 'source', 'video_id'].sort(),
     )

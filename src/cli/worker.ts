@@ -64,7 +64,7 @@ export async function workerCommand(args: string[], config: Config, log: Logger)
   if (!redis) log.warn('REDIS_URL is not set: servers will see finished jobs only when their cached copies expire')
   let cache: TieredCache | undefined
   configureQueryMetrics({ slowQueryMs: config.DB_SLOW_QUERY_MS, poolMax: db.poolMax, log })
-  const metrics = metricsPort !== undefined && config.ENABLE_METRICS ? serveMetrics(config.HOST, metricsPort) : undefined
+  const metrics = metricsPort !== undefined && config.ENABLE_METRICS ? serveMetrics(config.HOST, metricsPort, config.METRICS_TOKEN) : undefined
   if (metrics) log.info('worker metrics', { url: `http://${config.HOST}:${metrics.port}/metrics` })
   try {
     await migrate(db.sql, MIGRATION_FILES, log)

@@ -1,5 +1,3 @@
-import { t } from 'elysia'
-
 // Every error leaves the server as { error: { code, message } } with the right status.
 
 export class HttpError extends Error {
@@ -20,12 +18,6 @@ export interface ErrorBody {
 }
 
 export const errorBody = (code: string, message: string): ErrorBody => ({ error: { code, message } })
-
-/** OpenAPI schema of the error envelope, for route `response` maps. */
-export const ErrorSchema = t.Object(
-  { error: t.Object({ code: t.String({ examples: ['not_found'] }), message: t.String() }) },
-  { title: 'Error' },
-)
 
 export function jsonError(status: number, code: string, message: string, headers?: Record<string, string>): Response {
   const h = new Headers(headers)

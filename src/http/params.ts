@@ -12,27 +12,6 @@ export function parseId(raw: string, what = 'id'): string {
   return raw.toLowerCase()
 }
 
-/** An optional id query parameter: absent when missing or empty, else a UUID (400 `invalid_id`). */
-export function parseOptionalId(raw: string | undefined, what: string): string | undefined {
-  return raw === undefined || raw === '' ? undefined : parseId(raw, what)
-}
-
-/** `limit` query parameter: an integer in [min, max], `fallback` when absent. */
-export function parseLimit(raw: string | undefined, fallback: number, max: number, min = 1): number {
-  if (raw === undefined || raw === '') return fallback
-  const n = Number(raw)
-  if (!/^\d+$/.test(raw) || n < min || n > max) throw badRequest('invalid_limit', `limit must be an integer from ${min} to ${max}`)
-  return n
-}
-
-/** An optional query parameter restricted to `values`; anything else is a 400 naming them. */
-export function parseEnum<const V extends string>(name: string, raw: string | undefined, values: readonly V[]): V | undefined {
-  if (raw === undefined || raw === '') return undefined
-  const v = values.find((x) => x === raw)
-  if (v === undefined) throw badRequest(`invalid_${name}`, `${name} must be one of ${values.join(', ')}`)
-  return v
-}
-
 /** A real day of the proleptic Gregorian calendar in years 1..9999 (what Postgres accepts and prints with four digits). */
 export function isCalendarDate(year: number, month: number, day: number): boolean {
   if (year < 1 || year > 9999 || month < 1 || month > 12 || day < 1) return false

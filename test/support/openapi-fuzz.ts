@@ -31,10 +31,28 @@ export interface Operation {
   parameters: { in: string; name: string; required?: boolean; schema?: JsonSchema }[]
   /** Media type → schema of the documented request body. */
   body: Record<string, JsonSchema | undefined> | undefined
+  /** Status → the error codes the document enumerates for it. */
+  errorCodes: Map<number, string[]>
+}
+
+interface DocumentedResponse {
+  content?: Record<string, { schema?: { properties?: { error?: { properties?: { code?: { enum?: string[] } } } } } }>
 }
 
 interface OpenApiDocument {
-  paths: Record<string, Record<string, { parameters?: Operation['parameters']; requestBody?: { content?: Record<string, { schema?: JsonSchema }> } }>>
+  paths: Record<
+    string,
+    Record<string, { parameters?: Operation['parameters']; requestBody?: { content?: Record<string, { schema?: JsonSchema }> }; responses?: Record<string, DocumentedResponse> }>
+  >
+}
+
+/** The codes the document enumerates per error status of one operation. */
+function errorCodesOf(responses: Record<string, DocumentedResponse> | undefined): Map<number, string[]> {
+  return new Map(
+    Object.entries(responses ?? {})
+      .filter(([status]) => Number(status) >= 400)
+      .map(([status, r]) => [Number(status), r.content?.['application/json']?.schema?.properties?.error?.properties?.code?.enum ?? []]),
+  )
 }
 
 export function operationsOf(doc: OpenApiDocument): Operation[] {
@@ -44,6 +62,7 @@ export function operationsOf(doc: OpenApiDocument): Operation[] {
       path,
       parameters: op.parameters ?? [],
       body: op.requestBody?.content && Object.fromEntries(Object.entries(op.requestBody.content).map(([type, c]) => [type, c.schema])),
+      errorCodes: errorCodesOf(op.responses),
     })),
   )
 }

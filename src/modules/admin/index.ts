@@ -3,38 +3,27 @@ import { afterAccountChanged } from '../../cache/scopes.ts'
 import type { TieredCache } from '../../cache/tiered-cache.ts'
 import type { CursorCodec } from '../../http/cursor-codec.ts'
 import { bigintField } from '../../http/cursor-fields.ts'
-import { badRequest, notFound } from '../../http/errors.ts'
-import { documentedResponses } from '../../http/openapi.ts'
+import { notFound } from '../../http/errors.ts'
+import { readJsonBody } from '../../http/json-body.ts'
+import { operation } from '../../http/openapi-operation.ts'
 import { toPage } from '../../http/pagination.ts'
-import { parseId, parseLimit, parseOptionalId } from '../../http/params.ts'
+import { parseId } from '../../http/params.ts'
 import { decodeTimestampCursor } from '../../http/timestamp-key.ts'
+import { queryParser } from '../../http/validate.ts'
 import type { Sql } from '../../platform/db.ts'
 import { timed } from '../../platform/db-metrics.ts'
 import type { Auth } from '../auth/identity.ts'
-import { readJsonObject, rejectUnknownFields } from '../auth/json-body.ts'
-import { PLANS, setPlan } from '../auth/service.ts'
+import { setPlan } from '../auth/service.ts'
 import { AccountSchema } from '../auth/model.ts'
-import { EVENT_TYPE } from '../events/model.ts'
 import { listEvents } from '../events/service.ts'
-import {
-  ADMIN_DEFAULT_LIMIT,
-  ADMIN_MAX_LIMIT,
-  AdminUserPageSchema,
-  errorSchema,
-  EventPageSchema,
-  EventsQuery,
-  planRequestBody,
-  UserIdParams,
-  UsersQuery,
-} from './model.ts'
+import { ADMIN_DEFAULT_LIMIT, AdminUserPageSchema, EventPageSchema, EventsQuery, SetPlanSchema, UserIdParams, UsersQuery } from './model.ts'
 import { listUsersQuery, toAdminUser } from './service.ts'
 
 // Admin routes (role admin, `admin` scope): users, their plans, and the event log.
 
-const AUTH_ERRORS = {
-  401: errorSchema('`unauthorized`, `invalid_token`, `token_expired` or `token_revoked`'),
-  403: errorSchema('`forbidden` (not an admin) or `insufficient_scope`'),
-}
+const MAX_PLAN_BODY_BYTES = 1024
+const parseUsersQuery = queryParser(UsersQuery)
+const parseEventsQuery = queryParser(EventsQuery)
 
 export function adminRoutes(deps: { sql: Sql; cache: TieredCache; auth: Auth; cursors: CursorCodec }) {
   return new Elysia({ name: 'admin' })
@@ -42,23 +31,24 @@ export function adminRoutes(deps: { sql: Sql; cache: TieredCache; auth: Auth; cu
       '/admin/users',
       async (ctx) => {
         await deps.auth.requireAdmin(ctx)
-        const q = ctx.query
-        const email = q.email === undefined || q.email === '' ? undefined : q.email
-        if (email !== undefined && (email.length > 320 || /[\u0000-\u001f]/.test(email))) throw badRequest('invalid_email', 'email must be at most 320 characters without control characters')
-        const limit = parseLimit(q.limit, ADMIN_DEFAULT_LIMIT, ADMIN_MAX_LIMIT)
+        const q = parseUsersQuery(ctx.query)
+        const email = q.email
+        const limit = q.limit ?? ADMIN_DEFAULT_LIMIT
         const scope = `GET /admin/users ${JSON.stringify([email?.trim().toLowerCase() ?? null])}`
-        const after = q.cursor ? decodeTimestampCursor(deps.cursors, scope, q.cursor) : undefined
+        const after = q.cursor === undefined ? undefined : decodeTimestampCursor(deps.cursors, scope, q.cursor)
         const rows = await timed('admin_user_list', () => listUsersQuery(deps.sql, { email, limit, after }))
         return toPage(deps.cursors, rows, limit, scope, (r) => [r.created_key, r.id], toAdminUser)
       },
       {
-        query: UsersQuery,
-        detail: {
+        detail: operation({
           tags: ['admin'],
           summary: 'Users, newest first',
           description: 'Cursor-paginated over (created_at, id); `email` filters on an exact (case-insensitive) address.',
-          responses: documentedResponses({ 200: AdminUserPageSchema, 400: errorSchema('`invalid_email`, `invalid_limit` or `invalid_cursor`'), ...AUTH_ERRORS }),
-        },
+          access: 'admin',
+          query: UsersQuery,
+          ok: { 200: AdminUserPageSchema },
+          errors: { 400: ['invalid_email', 'invalid_limit', 'invalid_cursor'] },
+        }),
       },
     )
     .post(
@@ -66,10 +56,7 @@ export function adminRoutes(deps: { sql: Sql; cache: TieredCache; auth: Auth; cu
       async (ctx) => {
         await deps.auth.requireAdmin(ctx)
         const id = parseId(ctx.params.id, 'user id')
-        const body = await readJsonObject(ctx.request, 1024)
-        rejectUnknownFields(body, ['plan'])
-        const plan = PLANS.find((p) => p === body.plan)
-        if (!plan) throw badRequest('invalid_plan', `plan must be one of ${PLANS.join(', ')}`)
+        const { plan } = await readJsonBody(ctx.request, SetPlanSchema, MAX_PLAN_BODY_BYTES)
         const account = await timed('user_set_plan', () => setPlan(deps.sql, id, plan))
         if (!account) throw notFound('user_not_found', `no user with id ${id}`)
         // Every credential of the user sees the new plan (and quota) on its next request, on every instance.
@@ -78,43 +65,40 @@ export function adminRoutes(deps: { sql: Sql; cache: TieredCache; auth: Auth; cu
       },
       {
         parse: 'none',
-        params: UserIdParams,
-        detail: {
+        detail: operation({
           tags: ['admin'],
           summary: 'Set a user’s plan',
           description: 'Takes effect on every instance at once: the user’s cached account is invalidated.',
-          requestBody: planRequestBody,
-          responses: documentedResponses({
-            200: AccountSchema,
-            400: errorSchema('`invalid_id`, `invalid_json`, `invalid_unicode`, `invalid_body`, `unknown_field` or `invalid_plan`'),
-            ...AUTH_ERRORS,
-            404: errorSchema('`user_not_found`'),
-          }),
-        },
+          access: 'admin',
+          params: UserIdParams,
+          body: { schema: SetPlanSchema, maxBytes: MAX_PLAN_BODY_BYTES },
+          ok: { 200: AccountSchema },
+          errors: { 400: ['invalid_id'], 404: ['user_not_found'] },
+        }),
       },
     )
     .get(
       '/admin/events',
       async (ctx) => {
         await deps.auth.requireAdmin(ctx)
-        const q = ctx.query
-        const type = q.type === undefined || q.type === '' ? undefined : q.type
-        if (type !== undefined && !EVENT_TYPE.test(type)) throw badRequest('invalid_type', 'type must be an event type: a lower-case letter, then letters, digits, _ . : or -')
-        const userId = parseOptionalId(q.user_id, 'user_id')
-        const limit = parseLimit(q.limit, ADMIN_DEFAULT_LIMIT, ADMIN_MAX_LIMIT)
+        const q = parseEventsQuery(ctx.query)
+        const { type, user_id: userId } = q
+        const limit = q.limit ?? ADMIN_DEFAULT_LIMIT
         const scope = `GET /admin/events ${JSON.stringify([type ?? null, userId ?? null])}`
         const [beforeId] = q.cursor ? deps.cursors.decode(scope, q.cursor, [bigintField]) : []
         const rows = await timed('admin_event_list', () => listEvents(deps.sql, { type, userId, limit, beforeId }))
         return toPage(deps.cursors, rows, limit, scope, (r) => [r.id], (r) => r)
       },
       {
-        query: EventsQuery,
-        detail: {
+        detail: operation({
           tags: ['admin'],
           summary: 'Usage events, newest first',
           description: 'Cursor-paginated over id; filter by `type` and `user_id`.',
-          responses: documentedResponses({ 200: EventPageSchema, 400: errorSchema('`invalid_type`, `invalid_id`, `invalid_limit` or `invalid_cursor`'), ...AUTH_ERRORS }),
-        },
+          access: 'admin',
+          query: EventsQuery,
+          ok: { 200: EventPageSchema },
+          errors: { 400: ['invalid_type', 'invalid_user_id', 'invalid_limit', 'invalid_cursor'] },
+        }),
       },
     )
 }

@@ -1,15 +1,10 @@
 import type { Sql } from '../../platform/db.ts'
 import { timestampKey } from '../../http/timestamp-key.ts'
-import { normaliseEmail, type Account } from '../auth/service.ts'
+import { normaliseEmail } from '../auth/service.ts'
+import type { AdminUser } from './model.ts'
 
 // The admin's view of users. The list is newest first over (created_at, id) on users_created_id_idx;
 // the email filter is an equality on users_email_idx.
-
-/** An account plus what only admins see. */
-export interface AdminUser extends Account {
-  oauth_provider: string | null
-  updated_at: string
-}
 
 interface AdminUserRow extends Omit<AdminUser, 'created_at' | 'updated_at'> {
   created_at: Date

@@ -2,29 +2,31 @@ import { Elysia } from 'elysia'
 import { afterAccountChanged, afterCredentialsChanged } from '../../cache/scopes.ts'
 import type { TieredCache } from '../../cache/tiered-cache.ts'
 import type { Config } from '../../config.ts'
+import type { CursorCodec } from '../../http/cursor-codec.ts'
 import { badRequest, HttpError, notFound } from '../../http/errors.ts'
-import { documentedResponses } from '../../http/openapi.ts'
+import { readJsonBody } from '../../http/json-body.ts'
+import { operation } from '../../http/openapi-operation.ts'
+import { toPage } from '../../http/pagination.ts'
 import { parseId } from '../../http/params.ts'
+import { decodeTimestampCursor } from '../../http/timestamp-key.ts'
+import { queryParser } from '../../http/validate.ts'
 import type { Sql } from '../../platform/db.ts'
 import { timed } from '../../platform/db-metrics.ts'
 import { exportLimit } from '../events/export-quota.ts'
 import { quotaResetsAt, usageToday } from '../events/service.ts'
 import { clearSessionCookie, clearStateCookie, readCookie, readStateCookie, safeReturnTo, sessionCookie, STATE_COOKIE, STATE_TTL_SECONDS, stateCookie } from './cookies.ts'
 import { presentedCredential, type AccountCaller, type Auth, type Caller } from './identity.ts'
-import { optionalText, readJsonObject, rejectUnknownFields } from './json-body.ts'
 import {
-  ApiKeyListSchema,
-  AUTH_ERRORS,
+  ApiKeyPageSchema,
   CallbackQuery,
-  createKeyRequestBody,
-  errorSchema,
   KeyIdParams,
+  KEYS_DEFAULT_LIMIT,
+  KeysQuery,
   LoginQuery,
   LogoutQuery,
   MAX_KEY_BODY_BYTES,
-  MAX_KEY_DAYS,
-  MAX_KEY_NAME,
   MeSchema,
+  NewApiKeyRequestSchema,
   NewApiKeySchema,
   ProviderParams,
 } from './model.ts'
@@ -36,7 +38,6 @@ import {
   deleteUserSessions,
   listApiKeys,
   revokeApiKey,
-  SCOPES,
   SESSION_LIFETIME_SECONDS,
   upsertOAuthAccount,
   type Scope,
@@ -50,31 +51,23 @@ interface Deps {
   sql: Sql
   cache: TieredCache
   auth: Auth
+  cursors: CursorCodec
 }
+
+const parseKeysQuery = queryParser(KeysQuery)
 
 const invalidState = (why: string) => new HttpError(400, 'invalid_state', `${why}; start again at GET /auth/login/{provider}`)
 
 /** The scopes a new key gets: those asked for (each held by the caller), or all the caller's but admin. */
-function keyScopes(raw: unknown, caller: Caller): Scope[] {
-  if (raw === undefined || raw === null) return caller.scopes.filter((s) => s !== 'admin')
-  if (!Array.isArray(raw) || raw.length === 0) throw badRequest('invalid_field', `scopes must be a non-empty array of ${SCOPES.join(', ')}`)
-  const out: Scope[] = []
-  for (const s of raw) {
-    const scope = SCOPES.find((x) => x === s)
-    if (!scope) throw badRequest('invalid_field', `unknown scope ${JSON.stringify(s)}; scopes are ${SCOPES.join(', ')}`)
+function keyScopes(asked: readonly Scope[] | null | undefined, caller: Caller): Scope[] {
+  if (asked === undefined || asked === null) return caller.scopes.filter((s) => s !== 'admin')
+  for (const scope of asked) {
     if (!caller.scopes.includes(scope)) throw new HttpError(403, 'insufficient_scope', `you cannot grant \`${scope}\`: you do not hold it`)
-    if (!out.includes(scope)) out.push(scope)
   }
-  return out
+  return [...new Set(asked)]
 }
 
-function keyExpiry(raw: unknown): Date | null {
-  if (raw === undefined || raw === null) return null
-  if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 1 || raw > MAX_KEY_DAYS) {
-    throw badRequest('invalid_field', `expires_in_days must be an integer from 1 to ${MAX_KEY_DAYS}, or null for a key that does not expire`)
-  }
-  return new Date(Date.now() + raw * 86_400_000)
-}
+const keyExpiry = (days: number | null | undefined): Date | null => (days === undefined || days === null ? null : new Date(Date.now() + days * 86_400_000))
 
 function me(caller: Caller, usage: { exports: number; searches: number }, limit: number | undefined) {
   const c = caller.credential
@@ -118,18 +111,18 @@ export function authRoutes(deps: Deps) {
         return new Response(null, { status: 302, headers })
       },
       {
-        params: ProviderParams,
         query: LoginQuery,
-        detail: {
+        detail: operation({
           tags: ['auth'],
           summary: 'Start signing in with a provider',
           description:
             'Redirects (302) to the provider with state, nonce and a PKCE challenge; their values travel to the callback in a signed, HttpOnly, ten-minute cookie.',
-          responses: {
-            302: { description: 'to the provider' },
-            ...documentedResponses({ 404: errorSchema('`provider_not_found`: unknown or not configured'), 502: errorSchema('`provider_unavailable`') }),
-          },
-        },
+          params: ProviderParams,
+          query: LoginQuery,
+          ok: { 302: { description: 'to the provider', headers: { location: { schema: { type: 'string' } } } } },
+          errors: { 404: ['provider_not_found'], 502: ['provider_unavailable'] },
+          noDatabase: true,
+        }),
       },
     )
     .get(
@@ -157,22 +150,17 @@ export function authRoutes(deps: Deps) {
         return new Response(null, { status: 302, headers })
       },
       {
-        params: ProviderParams,
         query: CallbackQuery,
-        detail: {
+        detail: operation({
           tags: ['auth'],
           summary: 'Finish signing in (the provider redirects here)',
           description:
             'Checks state (CSRF), exchanges the code with the PKCE verifier, checks the ID token and nonce, creates or updates the user of (provider, subject), starts a 24 h session and redirects (302) to `return_to` with the `session` cookie set.',
-          responses: {
-            302: { description: 'signed in; to return_to' },
-            ...documentedResponses({
-              400: errorSchema('`invalid_state` (CSRF check failed), `sign_in_denied` or `sign_in_failed`'),
-              404: errorSchema('`provider_not_found`'),
-              502: errorSchema('`provider_unavailable`'),
-            }),
-          },
-        },
+          params: ProviderParams,
+          query: CallbackQuery,
+          ok: { 302: { description: 'signed in; to return_to, with the session cookie set', headers: { location: { schema: { type: 'string' } } } } },
+          errors: { 400: ['invalid_state', 'sign_in_denied', 'sign_in_failed'], 404: ['provider_not_found'], 502: ['provider_unavailable'] },
+        }),
       },
     )
     .post(
@@ -195,14 +183,20 @@ export function authRoutes(deps: Deps) {
         return new Response(null, { status: 204, headers: { 'set-cookie': clearSessionCookie(auth.cookieOptions) } })
       },
       {
+        // No body is read: one sent is ignored, not parsed.
+        parse: 'none',
         query: LogoutQuery,
-        detail: {
+        detail: operation({
           tags: ['auth'],
           summary: 'Sign out',
           description:
             'Ends the presented session (cookie or bearer session token) and clears the cookie; `?everywhere=true` ends every session of the user. Takes effect on every instance at once. Without a session it just clears the cookie (204).',
-          responses: { 204: { description: 'signed out' }, ...documentedResponses({ 400: errorSchema('`not_a_session`'), ...AUTH_ERRORS }) },
-        },
+          // Any credential is accepted; ?everywhere=true needs a signed-in account.
+          access: 'account',
+          query: LogoutQuery,
+          ok: { 204: { description: 'signed out' } },
+          errors: { 400: ['not_a_session'] },
+        }),
       },
     )
     .get(
@@ -214,52 +208,62 @@ export function authRoutes(deps: Deps) {
         return me(caller, usage, exportLimit(config, caller))
       },
       {
-        detail: {
+        detail: operation({
           tags: ['auth'],
           summary: 'Who is calling: user, plan, credential, and today’s usage against the quotas',
           description: 'Never cached: `Cache-Control: private, no-store`, `Vary: Cookie, Authorization`.',
-          responses: documentedResponses({ 200: MeSchema, ...AUTH_ERRORS }),
-        },
+          access: 'user',
+          ok: { 200: MeSchema },
+        }),
       },
     )
     .post(
       '/auth/api-keys',
       async (ctx) => {
         const caller: AccountCaller = await auth.requireAccount(ctx, 'write')
-        const body = ctx.request.body === null ? {} : await readJsonObject(ctx.request, MAX_KEY_BODY_BYTES)
-        rejectUnknownFields(body, ['name', 'scopes', 'expires_in_days'])
-        const input = { name: optionalText(body, 'name', MAX_KEY_NAME), scopes: keyScopes(body.scopes, caller), expiresAt: keyExpiry(body.expires_in_days) }
+        // No body at all takes every default.
+        const body = ctx.request.body === null ? {} : await readJsonBody(ctx.request, NewApiKeyRequestSchema, MAX_KEY_BODY_BYTES)
+        const input = { name: body.name ?? null, scopes: keyScopes(body.scopes, caller), expiresAt: keyExpiry(body.expires_in_days) }
         const created = await timed('api_key_create', () => createApiKey(sql, caller.account.id, input))
         return ctx.status(201, { ...created.view, key: created.key })
       },
       {
         parse: 'none',
-        detail: {
+        detail: operation({
           tags: ['auth'],
           summary: 'Create an API key',
           description:
             'The key (`ta_…`) is in this response only: it is stored as a SHA-256 hash. Send it as `Authorization: Bearer <key>` or `X-API-Key: <key>`.',
-          requestBody: createKeyRequestBody,
-          responses: documentedResponses({
-            201: NewApiKeySchema,
-            400: errorSchema('`invalid_json`, `invalid_unicode`, `invalid_body`, `unknown_field` or `invalid_field`'),
-            ...AUTH_ERRORS,
-          }),
-        },
+          access: 'account',
+          body: { schema: NewApiKeyRequestSchema, maxBytes: MAX_KEY_BODY_BYTES, required: false, description: 'Optional: without a body the key gets every default.' },
+          ok: { 201: NewApiKeySchema },
+          errors: { 403: ['insufficient_scope'] },
+        }),
       },
     )
     .get(
       '/auth/api-keys',
       async (ctx) => {
         const caller = await auth.requireAccount(ctx, 'read')
-        return { items: await timed('api_key_list', () => listApiKeys(sql, caller.account.id)) }
+        const userId = caller.account.id
+        const q = parseKeysQuery(ctx.query)
+        const limit = q.limit ?? KEYS_DEFAULT_LIMIT
+        // The scope names the owner too: a cursor is only good for the list it came from.
+        const scope = `GET /auth/api-keys ${userId}`
+        const after = q.cursor === undefined ? undefined : decodeTimestampCursor(deps.cursors, scope, q.cursor)
+        const rows = await timed('api_key_list', () => listApiKeys(sql, userId, limit, after), [userId, after])
+        return toPage(deps.cursors, rows, limit, scope, (r) => [r.created_key, r.id], ({ created_key: _key, ...key }) => key)
       },
       {
-        detail: {
+        detail: operation({
           tags: ['auth'],
           summary: 'The caller’s API keys (prefixes only), newest first',
-          responses: documentedResponses({ 200: ApiKeyListSchema, ...AUTH_ERRORS }),
-        },
+          description: 'Cursor-paginated over (created_at, id): pass `page_info.next_cursor` as `cursor` for the next page. Revoked and expired keys are listed too.',
+          access: 'account',
+          query: KeysQuery,
+          ok: { 200: ApiKeyPageSchema },
+          errors: { 400: ['invalid_limit', 'invalid_cursor'] },
+        }),
       },
     )
     .delete(
@@ -274,13 +278,17 @@ export function authRoutes(deps: Deps) {
         return ctx.status(204, null)
       },
       {
-        params: KeyIdParams,
-        detail: {
+        // No body is read: one sent is ignored, not parsed.
+        parse: 'none',
+        detail: operation({
           tags: ['auth'],
           summary: 'Revoke an API key',
           description: 'Effective at once on every instance; later requests with it get 401 `token_revoked`.',
-          responses: { 204: { description: 'revoked' }, ...documentedResponses({ 400: errorSchema('`invalid_id`'), ...AUTH_ERRORS, 404: errorSchema('`api_key_not_found`') }) },
-        },
+          access: 'account',
+          params: KeyIdParams,
+          ok: { 204: { description: 'revoked' } },
+          errors: { 400: ['invalid_id'], 404: ['api_key_not_found'] },
+        }),
       },
     )
 }

@@ -1,19 +1,25 @@
+import { type Static, Type } from '@sinclair/typebox'
 import { t } from 'elysia'
-import { ErrorSchema } from '../../http/errors.ts'
-import { PLANS, ROLES, SCOPES } from './service.ts'
+import { OneOf } from '../../http/one-of.ts'
+import { PageSchema } from '../../http/pagination.ts'
+import { Text } from '../../http/text.ts'
 
-// OpenAPI schemas and limits of the /auth routes.
+// The /auth routes' schemas and limits: the single source of their validation, types and OpenAPI components.
+
+export const ROLES = ['user', 'admin'] as const
+export type Role = (typeof ROLES)[number]
+export const PLANS = ['free', 'pro'] as const
+export type Plan = (typeof PLANS)[number]
+/** What a credential may do: read (GET), write (favorites, events, keys), export (.srt/.vtt), admin. */
+export const SCOPES = ['read', 'write', 'export', 'admin'] as const
+export type Scope = (typeof SCOPES)[number]
 
 export const MAX_KEY_NAME = 100
 export const MAX_KEY_DAYS = 3650
 export const MAX_KEY_BODY_BYTES = 4096
 
-export const errorSchema = (description: string) => t.Object(ErrorSchema.properties, { description })
-
-export const AUTH_ERRORS = {
-  401: errorSchema('`unauthorized` (no credential), `invalid_token` (unknown, malformed or signed out), `token_expired` or `token_revoked`'),
-  403: errorSchema('`insufficient_scope`, or `no_account` for ADMIN_TOKEN'),
-}
+export const KEYS_DEFAULT_LIMIT = 50
+export const KEYS_MAX_LIMIT = 200
 
 export const ProviderParams = t.Object({ provider: t.String({ description: 'oidc, google or twitch (when configured)', examples: ['google'] }) })
 
@@ -39,33 +45,35 @@ export const AccountSchema = t.Object(
     email: t.Nullable(t.String({ examples: ['ada@example.com'] })),
     name: t.Nullable(t.String({ examples: ['Ada'] })),
     avatar_url: t.Nullable(t.String()),
-    role: t.UnionEnum([...ROLES]),
-    plan: t.UnionEnum([...PLANS]),
+    role: OneOf(ROLES),
+    plan: OneOf(PLANS),
     created_at: t.String({ format: 'date-time' }),
   },
   { title: 'Account' },
 )
 
+export type Account = Static<typeof AccountSchema>
+
 export const MeSchema = t.Object(
   {
     user: t.Nullable(AccountSchema, { description: 'null for the ADMIN_TOKEN bootstrap credential' }),
-    role: t.UnionEnum([...ROLES]),
-    plan: t.UnionEnum([...PLANS]),
+    role: OneOf(ROLES),
+    plan: OneOf(PLANS),
     credential: t.Object({
-      kind: t.UnionEnum(['session', 'api_key', 'admin_token']),
+      kind: OneOf(['session', 'api_key', 'admin_token']),
       expires_at: t.Nullable(t.String({ format: 'date-time' })),
       key_prefix: t.Optional(t.String({ examples: ['ta_AbCd1234'] })),
-      scopes: t.Array(t.UnionEnum([...SCOPES])),
+      scopes: t.Array(OneOf(SCOPES)),
     }),
     usage: t.Object({
       date: t.String({ format: 'date', description: 'the UTC day counted' }),
       resets_at: t.String({ format: 'date-time' }),
       exports: t.Object({
-        used: t.Integer(),
-        limit: t.Nullable(t.Integer({ description: 'null: no limit (pro, admin)' })),
-        remaining: t.Nullable(t.Integer()),
+        used: Type.Integer(),
+        limit: t.Nullable(Type.Integer({ description: 'null: no limit (pro, admin)' })),
+        remaining: t.Nullable(Type.Integer()),
       }),
-      searches: t.Object({ used: t.Integer({ description: 'signed-in searches (recorded within about a second)' }) }),
+      searches: t.Object({ used: Type.Integer({ description: 'signed-in searches (recorded within about a second)' }) }),
     }),
   },
   { title: 'Me' },
@@ -76,7 +84,7 @@ export const ApiKeySchema = t.Object(
     id: t.String({ format: 'uuid' }),
     key_prefix: t.String({ description: 'the first characters of the key, for recognising it', examples: ['ta_AbCd1234'] }),
     name: t.Nullable(t.String({ examples: ['laptop script'] })),
-    scopes: t.Array(t.UnionEnum([...SCOPES])),
+    scopes: t.Array(OneOf(SCOPES)),
     created_at: t.String({ format: 'date-time' }),
     last_used_at: t.Nullable(t.String({ format: 'date-time', description: 'updated at most once a minute' })),
     expires_at: t.Nullable(t.String({ format: 'date-time' })),
@@ -85,32 +93,37 @@ export const ApiKeySchema = t.Object(
   { title: 'ApiKey' },
 )
 
+export type ApiKeyView = Static<typeof ApiKeySchema>
+
 export const NewApiKeySchema = t.Object(
   { ...ApiKeySchema.properties, key: t.String({ description: 'the key itself: shown this once, never again', examples: ['ta_AbCd1234…'] }) },
   { title: 'NewApiKey' },
 )
 
-export const ApiKeyListSchema = t.Object({ items: t.Array(ApiKeySchema) }, { title: 'ApiKeyList' })
+export const ApiKeyPageSchema = PageSchema(ApiKeySchema, 'ApiKeyPage')
 
-export const KeyIdParams = t.Object({ id: t.String({ description: 'API key id (UUID)' }) })
+export const KeysQuery = t.Object({
+  limit: t.Optional(Type.Integer({ minimum: 1, maximum: KEYS_MAX_LIMIT, default: KEYS_DEFAULT_LIMIT, description: `1..${KEYS_MAX_LIMIT}, default ${KEYS_DEFAULT_LIMIT}` })),
+  cursor: t.Optional(t.String({ description: 'page_info.next_cursor of the previous page' })),
+})
 
-export const createKeyRequestBody = {
-  required: false,
-  content: {
-    'application/json': {
-      schema: t.Object(
-        {
-          name: t.Optional(t.Nullable(t.String({ maxLength: MAX_KEY_NAME, examples: ['laptop script'] }))),
-          scopes: t.Optional(
-            t.Array(t.UnionEnum([...SCOPES]), {
-              description: 'default: every scope you hold except admin; you can grant only scopes you hold',
-              examples: [['read', 'export']],
-            }),
-          ),
-          expires_in_days: t.Optional(t.Nullable(t.Integer({ minimum: 1, maximum: MAX_KEY_DAYS, description: 'default: never expires' }))),
-        },
-        { title: 'NewApiKeyRequest', additionalProperties: false },
-      ) as unknown as Record<string, unknown>,
-    },
+export const KeyIdParams = t.Object({ id: t.String({ format: 'uuid', description: 'API key id (UUID)' }) })
+
+export const NewApiKeyRequestSchema = t.Object(
+  {
+    name: t.Optional(t.Nullable(Text({ maxLength: MAX_KEY_NAME }, { examples: ['laptop script'] }))),
+    scopes: t.Optional(
+      t.Nullable(
+        t.Array(OneOf(SCOPES), {
+          minItems: 1,
+          description: 'default: every scope you hold except admin; you can grant only scopes you hold',
+          examples: [['read', 'export']],
+        }),
+      ),
+    ),
+    expires_in_days: t.Optional(t.Nullable(Type.Integer({ minimum: 1, maximum: MAX_KEY_DAYS, description: 'default: never expires' }))),
   },
-}
+  { title: 'NewApiKeyRequest', additionalProperties: false },
+)
+
+export type NewApiKeyRequest = Static<typeof NewApiKeyRequestSchema>

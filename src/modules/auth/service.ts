@@ -1,31 +1,18 @@
+import { timestampKey } from '../../http/timestamp-key.ts'
 import type { Sql } from '../../platform/db.ts'
+import { SCOPES, type Account, type ApiKeyView, type Plan, type Role, type Scope } from './model.ts'
 import { newApiKey, newSessionToken } from './tokens.ts'
 
 // Users, sessions and API keys in SQL. Tokens and keys arrive here only as their SHA-256 hashes,
 // except at creation, where the clear value is returned once to be handed to the caller.
 
-export const ROLES = ['user', 'admin'] as const
-export type Role = (typeof ROLES)[number]
-export const PLANS = ['free', 'pro'] as const
-export type Plan = (typeof PLANS)[number]
-/** What a credential may do: read (GET), write (favorites, events, keys), export (.srt/.vtt), admin. */
-export const SCOPES = ['read', 'write', 'export', 'admin'] as const
-export type Scope = (typeof SCOPES)[number]
+// The vocabulary and the shapes are the model's (./model.ts); re-exported for the module's other files.
+export { PLANS, ROLES, SCOPES, type Account, type ApiKeyView, type Plan, type Role, type Scope } from './model.ts'
 
 /** Scopes a role can hold at all; a credential's own scopes are cut down to these. */
 export const scopesOfRole = (role: Role): readonly Scope[] => (role === 'admin' ? SCOPES : SCOPES.filter((s) => s !== 'admin'))
 
 export const SESSION_LIFETIME_SECONDS = 24 * 3600
-
-export interface Account {
-  id: string
-  email: string | null
-  name: string | null
-  avatar_url: string | null
-  role: Role
-  plan: Plan
-  created_at: string
-}
 
 interface AccountRow extends Omit<Account, 'created_at'> {
   created_at: Date
@@ -152,17 +139,6 @@ export interface ApiKeyRecord {
   revoked_at: Date | null
 }
 
-export interface ApiKeyView {
-  id: string
-  key_prefix: string
-  name: string | null
-  scopes: Scope[]
-  created_at: string
-  last_used_at: string | null
-  expires_at: string | null
-  revoked_at: string | null
-}
-
 interface ApiKeyRow {
   id: string
   key_prefix: string
@@ -199,11 +175,18 @@ export async function findApiKey(sql: Sql, hash: string): Promise<ApiKeyRecord |
 }
 
 /** A user's keys, newest first (api_keys_user_id_idx); revoked ones included, so the list explains itself. */
-export async function listApiKeys(sql: Sql, userId: string, limit = 200): Promise<ApiKeyView[]> {
-  const rows = await sql<ApiKeyRow[]>`
-    SELECT id, key_prefix, name, scopes, created_at, last_used_at, expires_at, revoked_at
-    FROM api_keys WHERE user_id = ${userId} ORDER BY created_at DESC LIMIT ${limit}`
-  return rows.map(toApiKeyView)
+/**
+ * One page of the user's keys, newest first over (created_at, id) (api_keys_user_id_idx), fetched
+ * with LIMIT limit + 1 (see toPage); `after` is the [created_at key, id] of the last key shown.
+ */
+export async function listApiKeys(sql: Sql, userId: string, limit: number, after: [string, string] | undefined): Promise<(ApiKeyView & { created_key: string })[]> {
+  const rows = await sql<(ApiKeyRow & { created_key: string })[]>`
+    SELECT id, key_prefix, name, scopes, created_at, last_used_at, expires_at, revoked_at, ${timestampKey(sql, sql`created_at`)} AS created_key
+    FROM api_keys WHERE user_id = ${userId}
+      ${after === undefined ? sql`` : sql`AND (created_at, id) < (${after[0]}::text::timestamptz, ${after[1]}::uuid)`}
+    ORDER BY created_at DESC, id DESC
+    LIMIT ${limit + 1}`
+  return rows.map((r) => ({ ...toApiKeyView(r), created_key: r.created_key }))
 }
 
 /** Revokes one of the user's keys; its hash (to invalidate), or undefined when it is not theirs. */

@@ -1,8 +1,9 @@
-import { openapi } from '@elysiajs/openapi'
 import { Elysia } from 'elysia'
 import swaggerCssPath from 'swagger-ui-dist/swagger-ui.css' with { type: 'file' }
 import swaggerBundlePath from 'swagger-ui-dist/swagger-ui-bundle.js' with { type: 'file' }
 import swaggerPackage from 'swagger-ui-dist/package.json' with { type: 'json' }
+import type { Config } from '../../config.ts'
+import { openApiDocument, serverUrl, type DocumentedRoute } from '../../http/openapi-document.ts'
 import { ReadyResponse } from '../../http/ready-response.ts'
 import { APP_VERSION } from '../../version.ts'
 import { swaggerPage } from './swagger-page.ts'
@@ -31,24 +32,33 @@ const assets = new Map([
   [`${swaggerPackage.version}/swagger-ui-bundle.js`, asset(swaggerBundlePath, 'text/javascript; charset=utf-8')],
 ])
 
-export function docsRoutes() {
-  return new Elysia({ name: 'docs' })
-    .use(
-      openapi({
-        path: '/swagger',
-        specPath: SPEC_PATH,
-        provider: null, // the page is served below, from embedded assets
-        // The plugin hides paths with a dot by default; the .srt/.vtt exports are real routes.
-        exclude: { staticFile: false },
-        documentation: {
-          info: {
-            title: TITLE,
-            version: APP_VERSION,
-            description: 'Videos, transcripts, full-text search and transcription jobs.',
-          },
-        },
-      }),
-    )
+const DESCRIPTION =
+  'Videos, transcripts, full-text search and transcription jobs. Errors are `{ "error": { "code", "message" } }`; each response lists the codes it can carry. ' +
+  'Any request may also meet 400 `invalid_host` (a Host header that is not host[:port]) and 404 `not_found` (no such route).'
+
+/** `routes`: every route of the app, read when the document is first asked for. */
+const TAGS = {
+  admin: 'Operators: users, plans, the event log and the cache. Needs an admin user or the ADMIN_TOKEN.',
+  auth: 'Signing in with a provider, the caller, and API keys.',
+  events: 'Usage events recorded by signed-in callers.',
+  favorites: 'The caller’s saved moments of videos.',
+  health: 'Liveness, readiness and Prometheus metrics.',
+  jobs: 'Transcription jobs: queue a video or a channel and follow it.',
+  search: 'Full-text search over every transcript.',
+  transcripts: 'A video’s transcript as JSON, SubRip or WebVTT, and replacing it.',
+  videos: 'The catalogue of videos.',
+}
+
+export function docsRoutes(config: Pick<Config, 'PUBLIC_BASE_URL'>, routes: () => readonly DocumentedRoute[]) {
+  const docs = new Elysia({ name: 'docs' })
+  // Built once, on first request: by then every route is declared.
+  let spec: ReadyResponse | undefined
+  const document = () =>
+    (spec ??= ReadyResponse.json(
+      openApiDocument(routes(), { title: TITLE, version: APP_VERSION, description: DESCRIPTION, serverUrl: serverUrl(config.PUBLIC_BASE_URL), tags: TAGS }),
+    ))
+  return docs
+    .get(SPEC_PATH, document, { detail: { hide: true } })
     .get('/swagger', () => page, { detail: { hide: true } })
     // One wildcard route, so the cache-policy table has one template for every asset.
     .get(

@@ -1,21 +1,21 @@
 import { Elysia } from 'elysia'
 import { badRequest } from '../../http/errors.ts'
-import { documentedResponses } from '../../http/openapi.ts'
+import { readJsonObject } from '../../http/json-body.ts'
+import { operation } from '../../http/openapi-operation.ts'
+import { validateObject } from '../../http/validate.ts'
 import type { Sql } from '../../platform/db.ts'
 import { timed } from '../../platform/db-metrics.ts'
 import type { AccountCaller, Auth } from '../auth/identity.ts'
-import { readJsonObject, rejectUnknownFields } from '../auth/json-body.ts'
 import {
   BatchResultSchema,
-  batchRequestBody,
-  errorSchema,
-  EVENT_TYPE,
+  EventBatchEnvelope,
+  EventBatchSchema,
   EventSchema,
-  eventRequestBody,
   MAX_BATCH_BODY_BYTES,
   MAX_BATCH_EVENTS,
   MAX_EVENT_BODY_BYTES,
   MAX_EVENT_PAYLOAD_BYTES,
+  NewEventSchema,
 } from './model.ts'
 import { insertEvents, RESERVED_EVENT_TYPES, type NewEvent } from './service.ts'
 
@@ -23,26 +23,25 @@ import { insertEvents, RESERVED_EVENT_TYPES, type NewEvent } from './service.ts'
 
 const encoder = new TextEncoder()
 
+/** The rules beyond the schema: reserved types, the payload's size as JSON, no NUL (jsonb refuses it). */
+const EVENT_ERRORS = ['reserved_type', 'invalid_payload']
+
 /** One event of a request body, checked; `where` names it in messages (`events[3]`). */
 function parseEvent(raw: unknown, caller: AccountCaller, where: string): NewEvent {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw badRequest('invalid_event', `${where} must be a JSON object`)
-  const e = raw as Record<string, unknown>
-  rejectUnknownFields(e, ['type', 'payload'], where)
-  if (typeof e.type !== 'string' || !EVENT_TYPE.test(e.type)) {
-    throw badRequest('invalid_type', `${where}.type must be 1 to 64 characters: a lower-case letter, then letters, digits, _ . : or -`)
-  }
+  const e = validateObject(NewEventSchema, Object.fromEntries(Object.entries(raw)), where)
   if (RESERVED_EVENT_TYPES.includes(e.type)) throw badRequest('reserved_type', `${where}.type ${JSON.stringify(e.type)} is recorded by the server only`)
   const payload = e.payload ?? {}
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw badRequest('invalid_payload', `${where}.payload must be a JSON object`)
-  const size = encoder.encode(JSON.stringify(payload)).byteLength
+  const json = JSON.stringify(payload)
+  const size = encoder.encode(json).byteLength
   if (size > MAX_EVENT_PAYLOAD_BYTES) throw badRequest('invalid_payload', `${where}.payload is ${size} bytes as JSON; at most ${MAX_EVENT_PAYLOAD_BYTES}`)
   // Postgres jsonb cannot hold \u0000 in strings: refuse it here rather than fail the insert.
-  if (JSON.stringify(payload).includes('\\u0000')) throw badRequest('invalid_payload', `${where}.payload must not contain NUL characters`)
+  if (json.includes('\\u0000')) throw badRequest('invalid_payload', `${where}.payload must not contain NUL characters`)
   return {
     user_id: caller.account.id,
     session_id: caller.credential.kind === 'session' ? caller.credential.id : null,
     type: e.type,
-    payload: payload as Record<string, unknown>,
+    payload,
   }
 }
 
@@ -52,38 +51,28 @@ export function eventRoutes(deps: { sql: Sql; auth: Auth }) {
       '/events',
       async (ctx) => {
         const caller = await deps.auth.requireAccount(ctx, 'write')
-        const body = await readJsonObject(ctx.request, MAX_EVENT_BODY_BYTES)
-        const event = parseEvent(body, caller, 'event')
+        const event = parseEvent(await readJsonObject(ctx.request, MAX_EVENT_BODY_BYTES), caller, 'event')
         const [stored] = await timed('event_insert', () => insertEvents(deps.sql, [event]))
         return ctx.status(201, stored)
       },
       {
         parse: 'none',
-        detail: {
+        detail: operation({
           tags: ['events'],
           summary: 'Record a usage event for the caller',
           description: `Needs a signed-in caller (\`write\` scope). \`payload\` is any JSON object up to ${MAX_EVENT_PAYLOAD_BYTES} bytes.`,
-          requestBody: eventRequestBody,
-          responses: documentedResponses({
-            201: EventSchema,
-            400: errorSchema('`invalid_json`, `invalid_unicode`, `invalid_body`, `unknown_field`, `invalid_type`, `reserved_type` or `invalid_payload`'),
-            401: errorSchema('`unauthorized`, `invalid_token`, `token_expired` or `token_revoked`'),
-            403: errorSchema('`insufficient_scope` or `no_account` (ADMIN_TOKEN)'),
-            413: errorSchema('`payload_too_large`'),
-          }),
-        },
+          access: 'account',
+          body: { schema: NewEventSchema, maxBytes: MAX_EVENT_BODY_BYTES },
+          ok: { 201: EventSchema },
+          errors: { 400: EVENT_ERRORS },
+        }),
       },
     )
     .post(
       '/events/batch',
       async (ctx) => {
         const caller = await deps.auth.requireAccount(ctx, 'write')
-        const body = await readJsonObject(ctx.request, MAX_BATCH_BODY_BYTES)
-        rejectUnknownFields(body, ['events'])
-        const list = body.events
-        if (!Array.isArray(list) || list.length === 0 || list.length > MAX_BATCH_EVENTS) {
-          throw badRequest('invalid_batch', `events must be an array of 1 to ${MAX_BATCH_EVENTS} events`)
-        }
+        const { events: list } = validateObject(EventBatchEnvelope, await readJsonObject(ctx.request, MAX_BATCH_BODY_BYTES))
         // All or nothing: every event is checked before any is stored.
         const events = list.map((e, i) => parseEvent(e, caller, `events[${i}]`))
         const stored = await timed('events_insert', () => insertEvents(deps.sql, events))
@@ -91,19 +80,16 @@ export function eventRoutes(deps: { sql: Sql; auth: Auth }) {
       },
       {
         parse: 'none',
-        detail: {
+        detail: operation({
           tags: ['events'],
           summary: `Record up to ${MAX_BATCH_EVENTS} usage events at once`,
           description: 'Every event is validated first; one bad event rejects the batch (the message names it, e.g. `events[3].type`). One INSERT stores them all.',
-          requestBody: batchRequestBody,
-          responses: documentedResponses({
-            201: BatchResultSchema,
-            400: errorSchema('`invalid_json`, `invalid_unicode`, `invalid_batch`, `invalid_event`, `unknown_field`, `invalid_type`, `reserved_type` or `invalid_payload`'),
-            401: errorSchema('`unauthorized`, `invalid_token`, `token_expired` or `token_revoked`'),
-            403: errorSchema('`insufficient_scope` or `no_account` (ADMIN_TOKEN)'),
-            413: errorSchema('`payload_too_large`'),
-          }),
-        },
+          access: 'account',
+          body: { schema: EventBatchSchema, maxBytes: MAX_BATCH_BODY_BYTES },
+          ok: { 201: BatchResultSchema },
+          // Each event's own checks, named after its field.
+          errors: { 400: ['invalid_event', 'invalid_type', 'unknown_field', 'missing_field', ...EVENT_ERRORS] },
+        }),
       },
     )
 }

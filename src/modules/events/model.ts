@@ -1,7 +1,7 @@
+import { type Static, Type } from '@sinclair/typebox'
 import { t } from 'elysia'
-import { ErrorSchema } from '../../http/errors.ts'
 
-// OpenAPI schemas and limits of the events routes.
+// The events routes' schemas and limits: the single source of their validation, types and OpenAPI components.
 
 export const MAX_EVENT_PAYLOAD_BYTES = 4096
 export const MAX_BATCH_EVENTS = 100
@@ -9,29 +9,27 @@ export const MAX_EVENT_BODY_BYTES = MAX_EVENT_PAYLOAD_BYTES + 1024
 export const MAX_BATCH_BODY_BYTES = MAX_BATCH_EVENTS * MAX_EVENT_BODY_BYTES
 export const EVENT_TYPE = /^[a-z][a-z0-9_.:-]{0,63}$/
 
-export const errorSchema = (description: string) => t.Object(ErrorSchema.properties, { description })
-
-const NewEventSchema = t.Object(
+export const NewEventSchema = t.Object(
   {
-    type: t.String({ pattern: EVENT_TYPE.source, description: 'lower-case name, 1..64 characters; `export` and `search` are reserved', examples: ['video_viewed'] }),
+    type: t.String({ pattern: EVENT_TYPE.source, mustBe: '1 to 64 characters: a lower-case letter, then letters, digits, _ . : or -', description: 'lower-case name, 1..64 characters; `export` and `search` are reserved', examples: ['video_viewed'] }),
     payload: t.Optional(t.Record(t.String(), t.Unknown(), { description: `any JSON object up to ${MAX_EVENT_PAYLOAD_BYTES} bytes`, examples: [{ video_id: '5f0c6c1e-8d5a-4f7e-9a43-2b1f0b6c9d10' }] })),
   },
   { title: 'NewEvent', additionalProperties: false },
 )
 
-export const eventRequestBody = {
-  required: true,
-  content: { 'application/json': { schema: NewEventSchema as unknown as Record<string, unknown> } },
-}
+export const EventBatchSchema = t.Object(
+  { events: t.Array(NewEventSchema, { minItems: 1, maxItems: MAX_BATCH_EVENTS, errorCode: 'invalid_batch' }) },
+  { title: 'EventBatch', additionalProperties: false },
+)
 
-export const batchRequestBody = {
-  required: true,
-  content: {
-    'application/json': {
-      schema: t.Object({ events: t.Array(NewEventSchema, { minItems: 1, maxItems: MAX_BATCH_EVENTS }) }, { title: 'EventBatch', additionalProperties: false }) as unknown as Record<string, unknown>,
-    },
-  },
-}
+/**
+ * The batch as first checked: its list, before each event is checked on its own (so a bad event's
+ * error names it, `events[3].type`, rather than failing the list as a whole).
+ */
+export const EventBatchEnvelope = t.Object(
+  { events: t.Array(t.Unknown(), { minItems: 1, maxItems: MAX_BATCH_EVENTS, errorCode: 'invalid_batch' }) },
+  { additionalProperties: false },
+)
 
 export const EventSchema = t.Object(
   {
@@ -45,4 +43,6 @@ export const EventSchema = t.Object(
   { title: 'Event' },
 )
 
-export const BatchResultSchema = t.Object({ recorded: t.Integer({ examples: [3] }), ids: t.Array(t.String()) }, { title: 'EventBatchResult' })
+export type StoredEvent = Static<typeof EventSchema>
+
+export const BatchResultSchema = t.Object({ recorded: Type.Integer({ examples: [3] }), ids: t.Array(t.String()) }, { title: 'EventBatchResult' })

@@ -1,5 +1,6 @@
 import type postgres from 'postgres'
 import type { Sql } from '../../platform/db.ts'
+import type { StoredEvent } from './model.ts'
 
 // Usage events: what the server records (exports, searches) and what clients post. Quota counts
 // read events_user_type_created_idx (user_id, type, created_at): today's rows of one type, index only.
@@ -21,14 +22,6 @@ export interface NewEvent {
   created_at?: string
 }
 
-export interface StoredEvent {
-  id: string
-  user_id: string | null
-  session_id: string | null
-  type: string
-  payload: Record<string, unknown>
-  created_at: string
-}
 
 interface EventRow extends Omit<StoredEvent, 'created_at'> {
   created_at: Date

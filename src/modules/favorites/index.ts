@@ -1,51 +1,37 @@
 import { Elysia } from 'elysia'
 import type { CursorCodec } from '../../http/cursor-codec.ts'
 import { badRequest, notFound } from '../../http/errors.ts'
-import { documentedResponses } from '../../http/openapi.ts'
+import { readJsonBody } from '../../http/json-body.ts'
+import { operation } from '../../http/openapi-operation.ts'
 import { toPage } from '../../http/pagination.ts'
-import { parseId, parseLimit } from '../../http/params.ts'
+import { parseId } from '../../http/params.ts'
 import { decodeTimestampCursor } from '../../http/timestamp-key.ts'
+import { queryParser } from '../../http/validate.ts'
 import type { Sql } from '../../platform/db.ts'
 import { timed } from '../../platform/db-metrics.ts'
 import type { Auth } from '../auth/identity.ts'
-import { optionalText, readJsonObject, rejectUnknownFields } from '../auth/json-body.ts'
 import {
-  createRequestBody,
-  errorSchema,
   FAVORITES_DEFAULT_LIMIT,
-  FAVORITES_MAX_LIMIT,
   FavoritePageSchema,
   FavoriteSchema,
   IdParams,
   ListQuery,
   MAX_FAVORITE_BODY_BYTES,
   MAX_FAVORITE_TEXT,
-  MAX_MS,
+  NewFavoriteSchema,
+  type NewFavorite,
 } from './model.ts'
-import { createFavorite, deleteFavorite, listFavoritesQuery, toFavorite, type NewFavorite } from './service.ts'
+import { createFavorite, deleteFavorite, listFavoritesQuery, toFavorite } from './service.ts'
 
 // GET /favorites, POST /favorites, DELETE /favorites/{id}: the caller's own, never cached in the
 // shared cache (per-user data), always `private, no-store`.
 
-const AUTH_ERRORS = {
-  401: errorSchema('`unauthorized`, `invalid_token`, `token_expired` or `token_revoked`'),
-  403: errorSchema('`insufficient_scope` or `no_account` (ADMIN_TOKEN)'),
-}
+const parseListQuery = queryParser(ListQuery)
 
-function msField(body: Record<string, unknown>, field: string): number {
-  const v = body[field]
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_MS) throw badRequest('invalid_field', `${field} must be an integer from 0 to ${MAX_MS}`)
-  return v
-}
-
-function parseNewFavorite(body: Record<string, unknown>): NewFavorite {
-  rejectUnknownFields(body, ['video_id', 'start_ms', 'end_ms', 'text'])
-  if (typeof body.video_id !== 'string') throw badRequest('invalid_field', 'video_id must be a UUID')
-  const video_id = parseId(body.video_id, 'video_id')
-  const start_ms = msField(body, 'start_ms')
-  const end_ms = msField(body, 'end_ms')
-  if (end_ms < start_ms) throw badRequest('invalid_range', `end_ms (${end_ms}) must not be before start_ms (${start_ms})`)
-  return { video_id, start_ms, end_ms, text: optionalText(body, 'text', MAX_FAVORITE_TEXT) }
+async function readNewFavorite(request: Request): Promise<NewFavorite> {
+  const f = await readJsonBody(request, NewFavoriteSchema, MAX_FAVORITE_BODY_BYTES)
+  if (f.end_ms < f.start_ms) throw badRequest('invalid_range', `end_ms (${f.end_ms}) must not be before start_ms (${f.start_ms})`)
+  return { ...f, video_id: f.video_id.toLowerCase() }
 }
 
 export function favoriteRoutes(deps: { sql: Sql; auth: Auth; cursors: CursorCodec }) {
@@ -55,28 +41,31 @@ export function favoriteRoutes(deps: { sql: Sql; auth: Auth; cursors: CursorCode
       async (ctx) => {
         const caller = await deps.auth.requireAccount(ctx, 'read')
         const userId = caller.account.id
-        const limit = parseLimit(ctx.query.limit, FAVORITES_DEFAULT_LIMIT, FAVORITES_MAX_LIMIT)
+        const q = parseListQuery(ctx.query)
+        const limit = q.limit ?? FAVORITES_DEFAULT_LIMIT
         // The scope names the owner too: a cursor is only good for the list it came from.
         const scope = `GET /favorites ${userId}`
-        const after = ctx.query.cursor ? decodeTimestampCursor(deps.cursors, scope, ctx.query.cursor) : undefined
+        const after = q.cursor === undefined ? undefined : decodeTimestampCursor(deps.cursors, scope, q.cursor)
         const rows = await timed('favorite_list', () => listFavoritesQuery(deps.sql, userId, limit, after), [userId, after])
         return toPage(deps.cursors, rows, limit, scope, (r) => [r.created_key, r.id], toFavorite)
       },
       {
-        query: ListQuery,
-        detail: {
+        detail: operation({
           tags: ['favorites'],
           summary: 'The caller’s favorites, newest first',
           description: 'Cursor-paginated over (created_at, id). Needs a signed-in caller (`read` scope).',
-          responses: documentedResponses({ 200: FavoritePageSchema, 400: errorSchema('`invalid_limit` or `invalid_cursor`'), ...AUTH_ERRORS }),
-        },
+          access: 'account',
+          query: ListQuery,
+          ok: { 200: FavoritePageSchema },
+          errors: { 400: ['invalid_limit', 'invalid_cursor'] },
+        }),
       },
     )
     .post(
       '/favorites',
       async (ctx) => {
         const caller = await deps.auth.requireAccount(ctx, 'write')
-        const input = parseNewFavorite(await readJsonObject(ctx.request, MAX_FAVORITE_BODY_BYTES))
+        const input = await readNewFavorite(ctx.request)
         const favorite = await timed('favorite_create', () => createFavorite(deps.sql, caller.account.id, input))
         if (!favorite) throw notFound('video_not_found', `no video with id ${input.video_id}`)
         ctx.set.headers.location = `/favorites/${favorite.id}`
@@ -84,20 +73,15 @@ export function favoriteRoutes(deps: { sql: Sql; auth: Auth; cursors: CursorCode
       },
       {
         parse: 'none',
-        detail: {
+        detail: operation({
           tags: ['favorites'],
           summary: 'Save a moment of a video',
           description: `A time range (\`start_ms\`..\`end_ms\`) of a video with an optional note of up to ${MAX_FAVORITE_TEXT} characters. Needs the \`write\` scope.`,
-          requestBody: createRequestBody,
-          responses: documentedResponses({
-            201: FavoriteSchema,
-            400: errorSchema('`invalid_json`, `invalid_unicode`, `invalid_body`, `unknown_field`, `invalid_field`, `invalid_id` or `invalid_range`'),
-            ...AUTH_ERRORS,
-            404: errorSchema('`video_not_found`'),
-            413: errorSchema('`payload_too_large`'),
-            415: errorSchema('`unsupported_media_type`'),
-          }),
-        },
+          access: 'account',
+          body: { schema: NewFavoriteSchema, maxBytes: MAX_FAVORITE_BODY_BYTES },
+          ok: { 201: FavoriteSchema },
+          errors: { 400: ['invalid_range'], 404: ['video_not_found'] },
+        }),
       },
     )
     .delete(
@@ -110,12 +94,16 @@ export function favoriteRoutes(deps: { sql: Sql; auth: Auth; cursors: CursorCode
         return ctx.status(204, null)
       },
       {
-        params: IdParams,
-        detail: {
+        // No body is read: one sent is ignored, not parsed.
+        parse: 'none',
+        detail: operation({
           tags: ['favorites'],
           summary: 'Delete one of the caller’s favorites',
-          responses: { 204: { description: 'deleted' }, ...documentedResponses({ 400: errorSchema('`invalid_id`'), ...AUTH_ERRORS, 404: errorSchema('`favorite_not_found`') }) },
-        },
+          access: 'account',
+          params: IdParams,
+          ok: { 204: { description: 'deleted' } },
+          errors: { 400: ['invalid_id'], 404: ['favorite_not_found'] },
+        }),
       },
     )
 }

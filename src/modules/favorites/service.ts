@@ -1,19 +1,9 @@
 import type { Sql } from '../../platform/db.ts'
 import { timestampKey } from '../../http/timestamp-key.ts'
+import type { Favorite, NewFavorite } from './model.ts'
 
 // A user's favorite moments: a time range of a video with a note. Every statement filters on the
 // owner, so another user's favorite is indistinguishable from one that does not exist.
-
-export interface Favorite {
-  id: string
-  video_id: string
-  youtube_id: string
-  video_title: string | null
-  start_ms: number
-  end_ms: number
-  text: string | null
-  created_at: string
-}
 
 interface FavoriteRow extends Omit<Favorite, 'created_at'> {
   created_at: Date
@@ -34,20 +24,13 @@ export function listFavoritesQuery(sql: Sql, userId: string, limit: number, afte
     LIMIT ${limit + 1}`
 }
 
-export interface NewFavorite {
-  video_id: string
-  start_ms: number
-  end_ms: number
-  text: string | null
-}
-
 /** The new favorite, or undefined when the video does not exist. */
 export async function createFavorite(sql: Sql, userId: string, f: NewFavorite): Promise<Favorite | undefined> {
   const [row] = await sql<FavoriteRow[]>`
     WITH v AS (SELECT id, youtube_id, title FROM videos WHERE id = ${f.video_id}),
     ins AS (
       INSERT INTO favorites (user_id, video_id, start_ms, end_ms, text)
-      SELECT ${userId}, v.id, ${f.start_ms}, ${f.end_ms}, ${f.text} FROM v
+      SELECT ${userId}, v.id, ${f.start_ms}, ${f.end_ms}, ${f.text ?? null} FROM v
       RETURNING id, video_id, start_ms, end_ms, text, created_at
     )
     SELECT ins.id, ins.video_id, v.youtube_id, v.title AS video_title, ins.start_ms, ins.end_ms, ins.text, ins.created_at, '' AS created_key

@@ -1,5 +1,6 @@
+import { Type } from '@sinclair/typebox'
 import { Elysia, t } from 'elysia'
-import { ErrorSchema } from '../../http/errors.ts'
+import { operation } from '../../http/openapi-operation.ts'
 import { pingDatabase, type Sql } from '../../platform/db.ts'
 import { pingRedis, type RedisClient } from '../../platform/redis.ts'
 import { APP_VERSION } from '../../version.ts'
@@ -10,11 +11,17 @@ const State = t.Union([t.Literal('up'), t.Literal('down')])
 const Dependencies = { database: State, redis: t.Optional(State) }
 const up = (ok: boolean) => (ok ? ('up' as const) : ('down' as const))
 
+const HealthSchema = t.Object({ status: t.Literal('ok'), version: t.String(), uptime_seconds: Type.Integer({ minimum: 0 }) }, { title: 'Health' })
+const ReadySchema = t.Object({ status: t.Union([t.Literal('ready'), t.Literal('degraded')]), ...Dependencies }, { title: 'Ready' })
+const UnreadySchema = t.Object(
+  { error: t.Object({ code: t.Literal('database_unavailable'), message: t.String() }), status: t.Literal('unavailable'), ...Dependencies },
+  { title: 'Unready', description: 'the database is unreachable' },
+)
+
 export function healthRoutes(deps: { sql: Sql; redis: RedisClient | undefined }) {
   return new Elysia({ name: 'health' })
     .get('/health', () => ({ status: 'ok' as const, version: APP_VERSION, uptime_seconds: Math.floor(process.uptime()) }), {
-      detail: { tags: ['health'], summary: 'Liveness: the process is up and serving (touches no dependency)' },
-      response: { 200: t.Object({ status: t.Literal('ok'), version: t.String(), uptime_seconds: t.Integer({ minimum: 0 }) }) },
+      detail: operation({ tags: ['health'], summary: 'Liveness: the process is up and serving (touches no dependency)', ok: { 200: HealthSchema }, noDatabase: true }),
     })
     .get(
       '/ready',
@@ -33,14 +40,13 @@ export function healthRoutes(deps: { sql: Sql; redis: RedisClient | undefined })
         })
       },
       {
-        detail: {
+        detail: operation({
           tags: ['health'],
           summary: 'Readiness: 200 while the server can serve (naming degraded dependencies), 503 only when the database is unreachable',
-        },
-        response: {
-          200: t.Object({ status: t.Union([t.Literal('ready'), t.Literal('degraded')]), ...Dependencies }),
-          503: t.Composite([ErrorSchema, t.Object({ status: t.Literal('unavailable'), ...Dependencies })]),
-        },
+          ok: { 200: ReadySchema, 503: UnreadySchema },
+          // Its 503 is the body above, not the plain error.
+          noDatabase: true,
+        }),
       },
     )
 }

@@ -1,28 +1,26 @@
 import { Elysia } from 'elysia'
 import type { CursorCodec } from '../../http/cursor-codec.ts'
-import { badRequest, ErrorSchema, notFound } from '../../http/errors.ts'
-import { parseEnum, parseId, parseLimit } from '../../http/params.ts'
+import { notFound } from '../../http/errors.ts'
+import { readJsonBody } from '../../http/json-body.ts'
+import { operation } from '../../http/openapi-operation.ts'
+import { parseId } from '../../http/params.ts'
+import { queryParser } from '../../http/validate.ts'
 import type { Sql } from '../../platform/db.ts'
 import { timed } from '../../platform/db-metrics.ts'
 import { jobsCreatedTotal } from '../../platform/metrics.ts'
-import { checkBodyFields, readJsonBody } from './body.ts'
-import { CREATE_JOB_FIELDS, CreateJobBody, JOB_KINDS, JOB_STATES, JobPage, JobSchema, ListJobsQuery, MAX_JOB_BODY_BYTES } from './model.ts'
+import { CreateJobBody, IdParams, JOBS_DEFAULT_LIMIT, JobPage, JobSchema, ListJobsQuery, MAX_JOB_BODY_BYTES } from './model.ts'
 import { canonicalJobUrl, createJob, getJob, listJobs } from './service.ts'
 
 const TAGS = ['jobs']
 
-/** Runs before Elysia's validator, so each mistake gets its own code and a message naming it. */
-function checkCreateJob(body: unknown): void {
-  checkBodyFields(body, CREATE_JOB_FIELDS)
-  if (typeof body.url !== 'string') throw badRequest('invalid_url', 'url must be a string')
-  if (!JOB_KINDS.some((k) => k === body.kind)) throw badRequest('invalid_kind', `kind must be one of ${JOB_KINDS.join(', ')}`)
-}
+const parseListQuery = queryParser(ListJobsQuery)
 
 export function jobsRoutes(deps: { sql: Sql; cursors: CursorCodec }) {
   return new Elysia({ name: 'jobs' })
     .post(
       '/jobs',
-      async ({ body, status, set }) => {
+      async ({ request, status, set }) => {
+        const body = await readJsonBody(request, CreateJobBody, MAX_JOB_BODY_BYTES)
         const parsed = canonicalJobUrl(body.url, body.kind)
         const { job, created } = await timed('job_create', () => createJob(deps.sql, parsed), [parsed.canonical])
         if (created) jobsCreatedTotal.inc({ kind: job.kind })
@@ -30,12 +28,9 @@ export function jobsRoutes(deps: { sql: Sql; cursors: CursorCodec }) {
         return created ? status(201, job) : status(200, job)
       },
       {
-        // Our own reader first (a byte limit before anything is buffered); 'application/json' only
-        // tells the OpenAPI document the content type, since the reader always answers.
-        parse: [({ request }) => readJsonBody(request, MAX_JOB_BODY_BYTES), 'application/json'],
-        transform: ({ body }) => checkCreateJob(body),
-        body: CreateJobBody,
-        detail: {
+        // The handler reads the body itself, with a byte limit before anything is buffered.
+        parse: 'none',
+        detail: operation({
           tags: TAGS,
           summary: 'Queue a video or a channel for transcription',
           description:
@@ -43,14 +38,10 @@ export function jobsRoutes(deps: { sql: Sql; cursors: CursorCodec }) {
             'While a job for the same canonical URL is unfinished, that job is returned with 200 instead of a new one (201). ' +
             'Video URLs need kind=single, channel URLs kind=channel; anything else is a 400 `invalid_url` saying what is wrong. ' +
             `Unknown or missing fields are a 400, a body over ${MAX_JOB_BODY_BYTES} bytes a 413.`,
-        },
-        response: {
-          200: JobSchema,
-          201: JobSchema,
-          400: ErrorSchema,
-          413: ErrorSchema,
-          415: ErrorSchema,
-        },
+          body: { schema: CreateJobBody, maxBytes: MAX_JOB_BODY_BYTES },
+          errors: { 400: ['invalid_url'] },
+          ok: { 200: JobSchema, 201: JobSchema },
+        }),
       },
     )
     .get(
@@ -62,34 +53,34 @@ export function jobsRoutes(deps: { sql: Sql; cursors: CursorCodec }) {
         return job
       },
       {
-        detail: {
+        detail: operation({
           tags: TAGS,
           summary: 'A job and its progress',
           description: 'Poll this to follow a job through its states; `error` holds the last failure.',
-        },
-        response: { 200: JobSchema, 400: ErrorSchema, 404: ErrorSchema },
+          params: IdParams,
+          ok: { 200: JobSchema },
+          errors: { 400: ['invalid_id'], 404: ['job_not_found'] },
+        }),
       },
     )
     .get(
       '/jobs',
       ({ query }) => {
-        const input = {
-          state: parseEnum('state', query.state, JOB_STATES),
-          limit: parseLimit(query.limit, 20, 100),
-          cursor: query.cursor === '' ? undefined : query.cursor,
-        }
+        const q = parseListQuery(query)
+        const input = { state: q.state, limit: q.limit ?? JOBS_DEFAULT_LIMIT, cursor: q.cursor }
         return timed('job_list', () => listJobs(deps.sql, deps.cursors, input), [input.state, input.cursor])
       },
       {
-        query: ListJobsQuery,
-        detail: {
+        detail: operation({
           tags: TAGS,
           summary: 'Jobs, newest first',
           description:
             'Cursor-paginated over (created_at, id). Filter by `state`; pass `page_info.next_cursor` as `cursor` for the next page. ' +
             'A cursor only works with the filter it was issued for (400 `invalid_cursor` otherwise).',
-        },
-        response: { 200: JobPage, 400: ErrorSchema },
+          query: ListJobsQuery,
+          ok: { 200: JobPage },
+          errors: { 400: ['invalid_state', 'invalid_limit', 'invalid_cursor'] },
+        }),
       },
     )
 }

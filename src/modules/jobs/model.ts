@@ -1,7 +1,9 @@
+import { type Static, Type } from '@sinclair/typebox'
 import { t } from 'elysia'
+import { OneOf } from '../../http/one-of.ts'
 import { PageSchema } from '../../http/pagination.ts'
 
-// OpenAPI schemas of the jobs API. The shapes are also what the service returns.
+// The jobs API's schemas: the single source of its validation, types and OpenAPI components.
 
 export const JOB_STATES = ['pending', 'downloading', 'transcoding', 'transcribing', 'diarizing', 'persisting', 'completed', 'failed'] as const
 export type JobState = (typeof JOB_STATES)[number]
@@ -11,8 +13,6 @@ export type JobKind = (typeof JOB_KINDS)[number]
 /** Largest accepted POST /jobs body. */
 export const MAX_JOB_BODY_BYTES = 16 * 1024
 
-export const CREATE_JOB_FIELDS = ['url', 'kind'] as const
-
 export const CreateJobBody = t.Object(
   {
     url: t.String({
@@ -20,7 +20,7 @@ export const CreateJobBody = t.Object(
         'A YouTube video URL (watch, youtu.be, shorts; www., m. and music. hosts) for kind=single, or a channel URL (/channel/UC…, /@handle, /c/name, /user/name) for kind=channel',
       examples: ['https://www.youtube.com/watch?v=dQw4w9WgXcQ', 'https://youtu.be/dQw4w9WgXcQ', 'https://www.youtube.com/@LinusTechTips'],
     }),
-    kind: t.UnionEnum(JOB_KINDS, { description: 'single: one video; channel: every video the channel lists' }),
+    kind: OneOf(JOB_KINDS, { description: 'single: one video; channel: every video the channel lists' }),
   },
   { additionalProperties: false, title: 'CreateJob' },
 )
@@ -30,14 +30,14 @@ const Timestamp = t.String({ format: 'date-time', examples: ['2025-01-31T12:00:0
 export const JobSchema = t.Object(
   {
     id: t.String({ format: 'uuid' }),
-    kind: t.UnionEnum(JOB_KINDS),
+    kind: OneOf(JOB_KINDS),
     url: t.String({ description: 'the canonical form of the submitted URL', examples: ['https://www.youtube.com/watch?v=dQw4w9WgXcQ'] }),
-    state: t.UnionEnum(JOB_STATES, {
+    state: OneOf(JOB_STATES, {
       description:
         'pending → downloading → transcoding → transcribing → diarizing → persisting → completed, or failed; a worker skips the stages its transcriber does not report',
     }),
-    priority: t.Integer({ description: 'lower runs first', examples: [100] }),
-    attempts: t.Integer({ description: 'how many times a worker has claimed the job', examples: [1] }),
+    priority: Type.Integer({ description: 'lower runs first', examples: [100] }),
+    attempts: Type.Integer({ description: 'how many times a worker has claimed the job', examples: [1] }),
     error: t.Union([t.String(), t.Null()], {
       description: 'the last failure (exit code and stderr tail of the transcriber); null once completed',
       examples: [null],
@@ -55,25 +55,17 @@ export const JobSchema = t.Object(
   { title: 'Job' },
 )
 
+export const IdParams = t.Object({ id: t.String({ format: 'uuid', description: 'Job id (UUID)' }) })
+
 export const JobPage = PageSchema(JobSchema, 'JobPage')
 
+export const JOBS_DEFAULT_LIMIT = 20
+export const JOBS_MAX_LIMIT = 100
+
 export const ListJobsQuery = t.Object({
-  state: t.Optional(t.String({ description: `one of ${JOB_STATES.join(', ')}`, examples: ['pending'] })),
-  limit: t.Optional(t.String({ description: '1..100, default 20', examples: ['20'] })),
+  state: t.Optional(OneOf(JOB_STATES, { examples: ['pending'] })),
+  limit: t.Optional(Type.Integer({ minimum: 1, maximum: JOBS_MAX_LIMIT, default: JOBS_DEFAULT_LIMIT, description: `1..${JOBS_MAX_LIMIT}, default ${JOBS_DEFAULT_LIMIT}` })),
   cursor: t.Optional(t.String({ description: 'page_info.next_cursor of the previous page' })),
 })
 
-export interface Job {
-  id: string
-  kind: JobKind
-  url: string
-  state: JobState
-  priority: number
-  attempts: number
-  error: string | null
-  video_id: string | null
-  meta: Record<string, unknown>
-  claimed_at: string | null
-  created_at: string
-  updated_at: string
-}
+export type Job = Static<typeof JobSchema>

@@ -2,9 +2,8 @@ import { Elysia } from 'elysia'
 import type { TieredCache } from '../../cache/tiered-cache.ts'
 import type { Config } from '../../config.ts'
 import type { CursorCodec } from '../../http/cursor-codec.ts'
-import { ErrorSchema } from '../../http/errors.ts'
 import { searchQueriesTotal } from '../../platform/metrics.ts'
-import { documentedResponses } from '../../http/openapi.ts'
+import { operation } from '../../http/openapi-operation.ts'
 import type { Sql } from '../../platform/db.ts'
 import { MAX_QUERY_CHARS, SEARCH_LIMIT_DEFAULT, SEARCH_LIMIT_MAX, SearchQuery, SearchResponseSchema } from './model.ts'
 import { parseSearchQuery } from './params.ts'
@@ -22,8 +21,7 @@ export function searchRoutes(deps: { sql: Sql; cache: TieredCache; config: Confi
     deps.onSearch?.(request, params.q)
     return result
   }, {
-    query: SearchQuery,
-    detail: {
+    detail: operation({
       tags: ['search'],
       summary: 'Full-text search over transcript segments',
       description:
@@ -32,11 +30,13 @@ export function searchRoutes(deps: { sql: Sql; cache: TieredCache; config: Confi
         'Filters narrow by video, channel, language, transcript source and upload date. ' +
         `Cursor-paginated: pass \`page_info.next_cursor\` as \`cursor\` with the same q and filters (400 \`invalid_cursor\` otherwise); ` +
         `\`limit\` ${1}..${SEARCH_LIMIT_MAX}, default ${SEARCH_LIMIT_DEFAULT}. ` +
-        `Errors: \`invalid_query\` (q missing, blank or over ${MAX_QUERY_CHARS} characters), \`invalid_id\` (video_id), \`invalid_source\`, ` +
-        '`invalid_date_from` / `invalid_date_to`, `invalid_channel` / `invalid_language` (over 200 characters), `invalid_limit`, `invalid_cursor`. ' +
+        `Errors: \`invalid_q\` (q missing, blank or over ${MAX_QUERY_CHARS} characters), \`invalid_video_id\`, \`invalid_source\`, ` +
+        '`invalid_date_from` / `invalid_date_to`, `invalid_channel` / `invalid_language` (over 200 characters or control characters), `invalid_limit`, `invalid_cursor`. ' +
         'A q of stop words or exclusions only is not an error: it has no hits. ' +
         '`query_time_ms` is the database time of the answer as it was computed; a cached answer keeps it.',
-      responses: documentedResponses({ 200: SearchResponseSchema, 400: ErrorSchema }),
-    },
+      query: SearchQuery,
+      ok: { 200: SearchResponseSchema },
+      errors: { 400: ['invalid_q', 'invalid_video_id', 'invalid_channel', 'invalid_language', 'invalid_source', 'invalid_date_from', 'invalid_date_to', 'invalid_limit', 'invalid_cursor'] },
+    }),
   })
 }

@@ -1,6 +1,10 @@
+import { type Static, Type } from '@sinclair/typebox'
 import { t } from 'elysia'
+import { OneOf } from '../../http/one-of.ts'
+import { Text } from '../../http/text.ts'
 
-// OpenAPI schemas of GET /search. The shapes are also what the service returns.
+// GET /search's schemas: the single source of its query rules, its types and its OpenAPI components.
+// q and the dates are parsed further by hand (src/modules/search/params.ts).
 
 export const SEARCH_SOURCES = ['whisper', 'youtube'] as const
 export type SearchSource = (typeof SEARCH_SOURCES)[number]
@@ -16,16 +20,17 @@ export const SEARCH_LIMIT_MAX = 200
 export const SearchQuery = t.Object({
   q: t.Optional(
     t.String({
+      mustBe: `1 to ${MAX_QUERY_CHARS} characters of search terms`,
       description:
         'Web-search syntax (websearch_to_tsquery, English stemming): words are ANDed, "quoted phrases" match in order, ' +
         '`or` between terms, `-word` excludes. 1..500 characters. A query of stop words only, or of exclusions only, has no hits.',
       examples: ['coffee', '"pretty good" coffee', 'coffee or tea -milk'],
     }),
   ),
-  video_id: t.Optional(t.String({ description: 'only this video (uuid)', examples: ['7d3c9a52-1b54-4a63-9c3e-2f1d8f0e6a11'] })),
-  channel: t.Optional(t.String({ description: 'exact channel name', examples: ['Veritasium'] })),
-  language: t.Optional(t.String({ description: 'video language, as stored (e.g. en)', examples: ['en'] })),
-  source: t.Optional(t.String({ description: `transcript source: ${SEARCH_SOURCES.join(' or ')}`, examples: ['whisper'] })),
+  video_id: t.Optional(t.String({ format: 'uuid', description: 'only this video', examples: ['7d3c9a52-1b54-4a63-9c3e-2f1d8f0e6a11'] })),
+  channel: t.Optional(Text({ maxLength: MAX_FILTER_CHARS }, { description: 'exact channel name', examples: ['Veritasium'] })),
+  language: t.Optional(Text({ maxLength: MAX_FILTER_CHARS }, { description: 'video language, as stored (e.g. en)', examples: ['en'] })),
+  source: t.Optional(OneOf(SEARCH_SOURCES, { description: 'transcript source', examples: ['whisper'] })),
   date_from: t.Optional(
     t.String({ description: 'videos uploaded at or after this ISO-8601 date or date-time (a bare date means 00:00 UTC)', examples: ['2024-01-01'] }),
   ),
@@ -35,20 +40,22 @@ export const SearchQuery = t.Object({
       examples: ['2024-12-31'],
     }),
   ),
-  limit: t.Optional(t.String({ description: `1..${SEARCH_LIMIT_MAX}, default ${SEARCH_LIMIT_DEFAULT}`, examples: ['50'] })),
+  limit: t.Optional(
+    Type.Integer({ minimum: 1, maximum: SEARCH_LIMIT_MAX, default: SEARCH_LIMIT_DEFAULT, description: `1..${SEARCH_LIMIT_MAX}, default ${SEARCH_LIMIT_DEFAULT}` }),
+  ),
   cursor: t.Optional(t.String({ description: 'page_info.next_cursor of the previous page (same q and filters)' })),
 })
 
 export const SearchHitSchema = t.Object(
   {
-    segment_id: t.Integer({ description: 'id of the matching transcript segment', examples: [123456] }),
+    segment_id: Type.Integer({ description: 'id of the matching transcript segment', examples: [123456] }),
     video_id: t.String({ format: 'uuid' }),
     youtube_id: t.String({ examples: ['dQw4w9WgXcQ'] }),
     title: t.Union([t.String(), t.Null()], { examples: ['How coffee is made'] }),
     channel_name: t.Union([t.String(), t.Null()], { examples: ['Veritasium'] }),
-    source: t.UnionEnum(SEARCH_SOURCES, { description: 'the transcript the segment belongs to' }),
-    start_ms: t.Integer({ examples: [61500] }),
-    end_ms: t.Integer({ examples: [64200] }),
+    source: OneOf(SEARCH_SOURCES, { description: 'the transcript the segment belongs to' }),
+    start_ms: Type.Integer({ examples: [61500] }),
+    end_ms: Type.Integer({ examples: [64200] }),
     snippet: t.String({
       description: 'the segment text around the match, matched words wrapped in <mark>…</mark> (the text is not HTML-escaped)',
       examples: ['you know the <mark>coffee</mark> was pretty good'],
@@ -67,21 +74,5 @@ export const SearchResponseSchema = t.Object(
   { title: 'SearchResults' },
 )
 
-export interface SearchHit {
-  segment_id: number
-  video_id: string
-  youtube_id: string
-  title: string | null
-  channel_name: string | null
-  source: SearchSource
-  start_ms: number
-  end_ms: number
-  snippet: string
-  rank: number
-}
-
-export interface SearchResponse {
-  items: SearchHit[]
-  page_info: { next_cursor: string | null; has_next_page: boolean }
-  query_time_ms: number
-}
+export type SearchHit = Static<typeof SearchHitSchema>
+export type SearchResponse = Static<typeof SearchResponseSchema>

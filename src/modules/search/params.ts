@@ -1,30 +1,15 @@
 import type { CursorCodec } from '../../http/cursor-codec.ts'
 import { bigintField, realField } from '../../http/cursor-fields.ts'
 import { badRequest } from '../../http/errors.ts'
-import { parseDate, parseEnum, parseLimit, parseOptionalId } from '../../http/params.ts'
-import {
-  MAX_FILTER_CHARS,
-  MAX_QUERY_CHARS,
-  SEARCH_LIMIT_DEFAULT,
-  SEARCH_LIMIT_MAX,
-  SEARCH_SOURCES,
-  type SearchSource,
-} from './model.ts'
+import { parseDate } from '../../http/params.ts'
+import { queryParser } from '../../http/validate.ts'
+import { MAX_QUERY_CHARS, SEARCH_LIMIT_DEFAULT, SearchQuery, type SearchSource } from './model.ts'
 
 // Turns GET /search's query string into checked values, so bad input is a clean 400 before any SQL
 // runs. The route and scripts/bench-search.ts both go through here.
 
-export interface RawSearchQuery {
-  q?: string | undefined
-  video_id?: string | undefined
-  channel?: string | undefined
-  language?: string | undefined
-  source?: string | undefined
-  date_from?: string | undefined
-  date_to?: string | undefined
-  limit?: string | undefined
-  cursor?: string | undefined
-}
+/** The query string as given: every parameter is checked by SearchQuery. */
+export type RawSearchQuery = Record<string, string | undefined>
 
 export interface SearchParams {
   q: string
@@ -48,21 +33,14 @@ export interface SearchParams {
 const DAY_MS = 86_400_000
 const BARE_DATE = /^\d{4}-\d{2}-\d{2}$/
 
+const parseSchemaQuery = queryParser(SearchQuery)
+
 function parseQ(raw: string | undefined): string {
   // NUL cannot travel to Postgres in text; it separates words like any other punctuation here.
   const q = (raw ?? '').replaceAll('\u0000', ' ').trim()
-  if (q === '') throw badRequest('invalid_query', 'q is required: 1 to 500 characters of search terms')
-  if ([...q].length > MAX_QUERY_CHARS) throw badRequest('invalid_query', `q must be at most ${MAX_QUERY_CHARS} characters`)
+  if (q === '') throw badRequest('invalid_q', `q is required: 1 to ${MAX_QUERY_CHARS} characters of search terms`)
+  if ([...q].length > MAX_QUERY_CHARS) throw badRequest('invalid_q', `q must be at most ${MAX_QUERY_CHARS} characters`)
   return q
-}
-
-/** An exact-match text filter; absent when empty. */
-function parseText(name: string, raw: string | undefined): string | undefined {
-  if (raw === undefined || raw === '') return undefined
-  if (raw.length > MAX_FILTER_CHARS || raw.includes('\u0000')) {
-    throw badRequest(`invalid_${name}`, `${name} must be at most ${MAX_FILTER_CHARS} characters, without NUL`)
-  }
-  return raw
 }
 
 /**
@@ -79,14 +57,12 @@ function uploadedBefore(raw: string | undefined): SearchParams['uploadedTo'] {
 }
 
 export function parseSearchQuery(raw: RawSearchQuery, cursors: CursorCodec): SearchParams {
-  const q = parseQ(raw.q)
-  const videoId = parseOptionalId(raw.video_id, 'video_id')
-  const channel = parseText('channel', raw.channel)
-  const language = parseText('language', raw.language)
-  const source = parseEnum('source', raw.source, SEARCH_SOURCES)
-  const uploadedFrom = parseDate('date_from', raw.date_from)
-  const uploadedTo = uploadedBefore(raw.date_to)
-  const limit = parseLimit(raw.limit, SEARCH_LIMIT_DEFAULT, SEARCH_LIMIT_MAX)
+  const checked = parseSchemaQuery(raw)
+  const q = parseQ(checked.q)
+  const { video_id: videoId, channel, language, source } = checked
+  const uploadedFrom = parseDate('date_from', checked.date_from)
+  const uploadedTo = uploadedBefore(checked.date_to)
+  const limit = checked.limit ?? SEARCH_LIMIT_DEFAULT
 
   const scope = `search?${new URLSearchParams({
     q,
@@ -99,8 +75,8 @@ export function parseSearchQuery(raw: RawSearchQuery, cursors: CursorCodec): Sea
   }).toString()}`
 
   let after: SearchParams['after']
-  if (raw.cursor !== undefined && raw.cursor !== '') {
-    const [rank, id] = cursors.decode(scope, raw.cursor, [realField, bigintField])
+  if (checked.cursor !== undefined) {
+    const [rank, id] = cursors.decode(scope, checked.cursor, [realField, bigintField])
     after = { rank, id }
   }
   return { q, videoId, channel, language, source, uploadedFrom, uploadedTo, limit, after, scope, cursors }

@@ -5,6 +5,7 @@ import { parseSrt } from './formats/srt.ts'
 import { validateSegments } from './formats/validate.ts'
 import { parseVttDocument } from './formats/vtt.ts'
 import { rejectLoneSurrogates, unsupportedMediaType } from '../../http/request-body.ts'
+import { textCheck } from '../../http/text.ts'
 import type { TranscriptInput } from './service.ts'
 
 // Turns a PUT body (JSON, WebVTT or SubRip) into a validated transcript, or the HTTP error that
@@ -26,6 +27,7 @@ type IngestFormat = (typeof INGEST_MEDIA_TYPES)[keyof typeof INGEST_MEDIA_TYPES]
 const LANGUAGE_TAG = /^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$/
 const MAX_LANGUAGE_CHARS = 35
 const MAX_MODEL_CHARS = 100
+const isModelName = textCheck({ maxLength: MAX_MODEL_CHARS, nonBlank: true })
 
 export function ingestFormat(media: string): IngestFormat {
   const format = (INGEST_MEDIA_TYPES as Record<string, IngestFormat>)[media]
@@ -45,7 +47,7 @@ function checkLanguage(value: string | null): string | null {
 
 function checkModel(value: string | null): string | null {
   if (value === null) return null
-  if (value.trim() === '' || value.length > MAX_MODEL_CHARS || /[\u0000-\u001f\u007f]/.test(value)) {
+  if (!isModelName(value)) {
     throw badRequest('invalid_model', `model must be 1 to ${MAX_MODEL_CHARS} characters without control characters`)
   }
   return value.trim()

@@ -5,14 +5,13 @@ import type { Auth } from '../auth/identity.ts'
 import type { Config } from '../../config.ts'
 import type { CursorCodec } from '../../http/cursor-codec.ts'
 import { notFound } from '../../http/errors.ts'
-import { documentedResponses } from '../../http/openapi.ts'
+import { operation } from '../../http/openapi-operation.ts'
 import { parseId } from '../../http/params.ts'
 import type { Sql } from '../../platform/db.ts'
 import { timed } from '../../platform/db-metrics.ts'
-import { decodeUtf8, mediaType, readBody, unsupportedMediaType } from '../../http/request-body.ts'
 import { parseVideoListQuery } from './list-params.ts'
-import { IdParams, ListQuery, VideoDetailSchema, VideoPageSchema, errorSchema, patchRequestBody } from './model.ts'
-import { MAX_PATCH_BYTES, parseVideoPatch } from './patch.ts'
+import { IdParams, ListQuery, MAX_PATCH_BYTES, VideoDetailSchema, VideoPageSchema, VideoPatchSchema } from './model.ts'
+import { readVideoPatch } from './patch.ts'
 import { toVideoDetail } from './present.ts'
 import { cachedVideo, cachedVideoList } from './cached-reads.ts'
 import { updateVideo } from './service.ts'
@@ -29,30 +28,29 @@ export function videoRoutes(deps: { config: Config; sql: Sql; cache: TieredCache
         return cachedVideoList(deps, input, scope)
       },
       {
-        query: ListQuery,
-        detail: {
+        detail: operation({
           tags: ['videos'],
           summary: 'List videos, newest first',
           description:
             'Keyset-paginated: pass `page_info.next_cursor` as `cursor` for the next page, with the same sort and filters. Rows added while you page appear before your position, so a walk never repeats or skips a row.',
-          responses: documentedResponses({
-            200: VideoPageSchema,
-            400: errorSchema('`invalid_sort`, `invalid_state`, `invalid_limit`, `invalid_cursor`, `invalid_channel`, `invalid_language` or `invalid_category`'),
-          }),
-        },
+          query: ListQuery,
+          ok: { 200: VideoPageSchema },
+          errors: { 400: ['invalid_sort', 'invalid_state', 'invalid_limit', 'invalid_cursor', 'invalid_channel', 'invalid_language', 'invalid_category'] },
+        }),
       },
     )
     .get(
       '/videos/:id',
       ({ params }) => cachedVideo(deps, parseId(params.id, 'video id')),
       {
-        params: IdParams,
-        detail: {
+        detail: operation({
           tags: ['videos'],
           summary: 'A video',
           description: 'Full metadata, plus which transcript sources exist.',
-          responses: documentedResponses({ 200: VideoDetailSchema, 400: errorSchema('`invalid_id`'), 404: errorSchema('`video_not_found`') }),
-        },
+          params: IdParams,
+          ok: { 200: VideoDetailSchema },
+          errors: { 400: ['invalid_id'], 404: ['video_not_found'] },
+        }),
       },
     )
     .patch(
@@ -60,34 +58,29 @@ export function videoRoutes(deps: { config: Config; sql: Sql; cache: TieredCache
       async ({ params, request, set }) => {
         await deps.auth.requireAdmin({ request, set })
         const id = parseId(params.id, 'video id')
-        const media = mediaType(request.headers.get('content-type'))
-        if (media !== 'application/json') throw unsupportedMediaType(`Content-Type ${media || '(none)'} is not accepted: send application/json`)
-        const patch = parseVideoPatch(decodeUtf8(await readBody(request, MAX_PATCH_BYTES)))
+        const patch = await readVideoPatch(request)
         const video = await timed('video_update', () => updateVideo(sql, id, patch), [id, patch])
         if (!video) throw notFound('video_not_found', `no video with id ${id}`)
         await deps.cache.invalidate(afterVideoEdited(id))
         return toVideoDetail(video)
       },
       {
-        // The handler reads the body itself: after the token check, within the size limit, and
-        // rejecting unknown fields (a route schema would silently drop them).
+        // The handler reads the body itself: after the token check, and within the size limit.
         parse: 'none',
-        params: IdParams,
-        detail: {
+        detail: operation({
           tags: ['videos'],
           summary: 'Edit a video’s title, channel, language or category',
-          description: 'Requires `Authorization: Bearer $ADMIN_TOKEN`. Returns the updated video; `updated_at` moves forward.',
-          requestBody: patchRequestBody,
-        },
-        response: {
-          200: VideoDetailSchema,
-          400: errorSchema('`invalid_id`, `invalid_json`, `unknown_field`, `invalid_field`, `empty_patch`, `invalid_encoding` or `invalid_unicode`'),
-          401: errorSchema('`unauthorized` (no credential) or `invalid_token` / `token_expired` / `token_revoked`'),
-          403: errorSchema('`forbidden`: the caller is not an admin, or `insufficient_scope`'),
-          404: errorSchema('`video_not_found`'),
-          413: errorSchema(`\`payload_too_large\`: over ${MAX_PATCH_BYTES} bytes`),
-          415: errorSchema('`unsupported_media_type`'),
-        },
+          description: 'Needs an admin. Returns the updated video; `updated_at` moves forward.',
+          access: 'admin',
+          params: IdParams,
+          body: {
+            schema: VideoPatchSchema,
+            maxBytes: MAX_PATCH_BYTES,
+            description: `JSON, at most ${MAX_PATCH_BYTES} bytes, at least one field. Strings are trimmed; null clears a field; any other field is a 400.`,
+          },
+          ok: { 200: VideoDetailSchema },
+          errors: { 400: ['invalid_id'], 404: ['video_not_found'] },
+        }),
       },
     )
 }

@@ -1,32 +1,41 @@
+import { type Static, Type } from '@sinclair/typebox'
 import { t } from 'elysia'
-import { ErrorSchema } from '../../http/errors.ts'
+import { OneOf } from '../../http/one-of.ts'
 import { PageSchema } from '../../http/pagination.ts'
-import { DEFAULT_LIMIT, MAX_LIMIT } from './list-params.ts'
-import { MAX_PATCH_BYTES, PATCH_FIELDS } from './patch.ts'
-import { VIDEO_SORTS, VIDEO_STATES } from './service.ts'
+import { Text } from '../../http/text.ts'
 
-// OpenAPI schemas of the video routes. Query parameters are plain optional strings: the handlers
-// validate them, so a bad value gets its specific error code (`invalid_state`, `invalid_limit`…).
+// The video routes' schemas: the single source of their validation (src/http/validate.ts), their
+// types (`Static`) and their OpenAPI components.
 
-export const errorSchema = (description: string) => t.Object(ErrorSchema.properties, { description })
+export const VIDEO_STATES = ['pending', 'downloading', 'transcoding', 'transcribing', 'diarizing', 'persisting', 'completed', 'failed'] as const
+export const VIDEO_SORTS = ['created_at', 'uploaded_at'] as const
+
+export const DEFAULT_LIMIT = 20
+export const MAX_LIMIT = 100
+export const MAX_FILTER_CHARS = 200
+export const MAX_PATCH_BYTES = 16 * 1024
 
 export const IdParams = t.Object({
-  id: t.String({ description: 'Video id (UUID)', examples: ['5f0c6c1e-8d5a-4f7e-9a43-2b1f0b6c9d10'] }),
+  id: t.String({ format: 'uuid', description: 'Video id (UUID)', examples: ['5f0c6c1e-8d5a-4f7e-9a43-2b1f0b6c9d10'] }),
 })
+
+/** A free-text list filter: one rule for every such value (src/http/text.ts). */
+export const FILTER_RULE = { maxLength: MAX_FILTER_CHARS }
+const filter = (description: string, examples: string[]) => t.Optional(Text(FILTER_RULE, { description, examples }))
 
 export const ListQuery = t.Object({
   sort: t.Optional(
-    t.String({
-      enum: [...VIDEO_SORTS],
+    OneOf(VIDEO_SORTS, {
+      default: 'created_at',
       description: '`created_at` (default): newest added first. `uploaded_at`: newest on YouTube first; videos without an upload date come last.',
       examples: ['created_at'],
     }),
   ),
-  channel: t.Optional(t.String({ description: 'Exact channel name', examples: ['Veritasium'] })),
-  language: t.Optional(t.String({ description: 'Language tag', examples: ['en'] })),
-  category: t.Optional(t.String({ examples: ['Education'] })),
-  state: t.Optional(t.String({ enum: [...VIDEO_STATES], description: 'Processing state', examples: ['completed'] })),
-  limit: t.Optional(t.String({ description: `1 to ${MAX_LIMIT}, default ${DEFAULT_LIMIT}`, examples: ['20'] })),
+  channel: filter('Exact channel name', ['Veritasium']),
+  language: filter('Language tag', ['en']),
+  category: filter('Category', ['Education']),
+  state: t.Optional(OneOf(VIDEO_STATES, { description: 'Processing state', examples: ['completed'] })),
+  limit: t.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT, description: `1..${MAX_LIMIT}, default ${DEFAULT_LIMIT}` })),
   cursor: t.Optional(t.String({ description: '`page_info.next_cursor` of the previous page (only valid with the same sort and filters)' })),
 })
 
@@ -40,10 +49,10 @@ const videoFields = {
   channel_name: nullableString('Veritasium'),
   language: nullableString('en'),
   category: nullableString('Education'),
-  duration_seconds: t.Nullable(t.Integer({ examples: [754] })),
+  duration_seconds: t.Nullable(Type.Integer({ examples: [754] })),
   thumbnail_url: nullableString('https://i.ytimg.com/vi/dQw4w9WgXcQ/hqdefault.jpg'),
   uploaded_at: t.Nullable(t.String({ format: 'date-time', description: 'When the video was published on YouTube, if known' })),
-  state: t.UnionEnum([...VIDEO_STATES]),
+  state: OneOf(VIDEO_STATES),
   error: t.Nullable(t.String({ description: 'Why processing failed, when state is failed' })),
   created_at: t.String({ format: 'date-time' }),
   updated_at: t.String({ format: 'date-time' }),
@@ -54,7 +63,7 @@ export const VideoSchema = t.Object(videoFields, { title: 'Video' })
 export const VideoDetailSchema = t.Object(
   {
     ...videoFields,
-    transcript_sources: t.Array(t.UnionEnum(['whisper', 'youtube']), {
+    transcript_sources: t.Array(OneOf(['whisper', 'youtube']), {
       description: 'Which transcripts exist for the video',
       examples: [['whisper', 'youtube']],
     }),
@@ -64,20 +73,20 @@ export const VideoDetailSchema = t.Object(
 
 export const VideoPageSchema = PageSchema(VideoSchema, 'VideoPage')
 
-export const patchRequestBody = {
-  required: true,
-  description: `JSON, at most ${MAX_PATCH_BYTES} bytes, at least one field. Strings are trimmed; null clears a field; any other field is a 400.`,
-  content: {
-    'application/json': {
-      schema: t.Object(
-        {
-          title: t.Optional(t.Nullable(t.String({ minLength: 1, maxLength: PATCH_FIELDS.title, examples: ['A better title'] }))),
-          channel_name: t.Optional(t.Nullable(t.String({ minLength: 1, maxLength: PATCH_FIELDS.channel_name }))),
-          language: t.Optional(t.Nullable(t.String({ minLength: 2, maxLength: PATCH_FIELDS.language, examples: ['en'] }))),
-          category: t.Optional(t.Nullable(t.String({ minLength: 1, maxLength: PATCH_FIELDS.category, examples: ['Science'] }))),
-        },
-        { title: 'VideoPatch', additionalProperties: false, minProperties: 1 },
-      ) as unknown as Record<string, unknown>,
-    },
+const LANGUAGE_TAG = '^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$'
+/** Strings are trimmed after these checks; null clears the field. */
+const editable = (maxLength: number, examples: string[]) => t.Optional(t.Nullable(Text({ maxLength, nonBlank: true }, { examples })))
+
+export const VideoPatchSchema = t.Object(
+  {
+    title: editable(500, ['A better title']),
+    channel_name: editable(200, ['Veritasium']),
+    language: t.Optional(
+      t.Nullable(t.String({ maxLength: 35, pattern: LANGUAGE_TAG, mustBe: 'a BCP 47 tag such as "en" or "pt-BR"', examples: ['en'] })),
+    ),
+    category: editable(100, ['Science']),
   },
-}
+  { title: 'VideoPatch', additionalProperties: false, minProperties: 1, errorCode: 'empty_patch' },
+)
+
+export type VideoPatch = Static<typeof VideoPatchSchema>

@@ -1,12 +1,11 @@
 import type { Sql } from '../../platform/db.ts'
+import { VIDEO_SORTS, VIDEO_STATES, type VideoPatch } from './model.ts'
 
 // Video queries. Lists are keyset-paginated over (sort key, id) and every list shape has an index
 // in sql/0003_video_indexes.sql that returns rows already in order, so a page costs LIMIT rows.
 
-export const VIDEO_STATES = ['pending', 'downloading', 'transcoding', 'transcribing', 'diarizing', 'persisting', 'completed', 'failed'] as const
 export type VideoState = (typeof VIDEO_STATES)[number]
 
-export const VIDEO_SORTS = ['created_at', 'uploaded_at'] as const
 export type VideoSort = (typeof VIDEO_SORTS)[number]
 
 export interface VideoRow {
@@ -106,13 +105,6 @@ const transcriptSources = (sql: Sql) =>
 export async function getVideo(sql: Sql, id: string): Promise<VideoDetailRow | undefined> {
   const [row] = await sql<VideoDetailRow[]>`SELECT v.*, ${transcriptSources(sql)} FROM videos v WHERE v.id = ${id}`
   return row
-}
-
-export interface VideoPatch {
-  title?: string | null
-  channel_name?: string | null
-  language?: string | null
-  category?: string | null
 }
 
 /** Applies a validated, non-empty patch and bumps updated_at; undefined when there is no such video. */

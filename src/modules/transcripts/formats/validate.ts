@@ -1,3 +1,4 @@
+import { textCheck } from '../../../http/text.ts'
 import { TranscriptFormatError, type ParsedSegment } from './segment.ts'
 
 // The rules every transcript obeys before it is stored, whichever format it came in: checked here,
@@ -18,9 +19,10 @@ export interface ValidSegment {
   confidence: number | null
 }
 
-// Postgres text cannot hold NUL; other control characters (except tab and newline) are never words.
-const FORBIDDEN_IN_TEXT = /[\u0000-\u0008\u000b-\u001f\u007f]/
-const FORBIDDEN_IN_LABEL = /[\u0000-\u001f\u007f]/
+// Postgres text cannot hold NUL; other control characters (except tab and line breaks) are never
+// words. The one text rule of src/http/text.ts; lengths are checked on their own, for their messages.
+const cleanText = textCheck({ maxLength: Infinity, multiLine: true })
+const cleanLabel = textCheck({ maxLength: Infinity })
 
 const where = (s: ParsedSegment, i: number) => (s.line !== undefined ? `cue ${i + 1} (line ${s.line})` : `segments[${i}]`)
 const invalid = (message: string) => new TranscriptFormatError('invalid_segments', message)
@@ -51,9 +53,9 @@ export function validateSegments(segments: readonly ParsedSegment[], maxSegments
     const text = s.text.replace(/\r\n?/g, '\n').trim()
     if (text === '') throw invalid(`${at}: text is empty`)
     if (text.length > MAX_TEXT_CHARS) throw invalid(`${at}: text is longer than ${MAX_TEXT_CHARS} characters`)
-    if (FORBIDDEN_IN_TEXT.test(text)) throw invalid(`${at}: text contains a control character`)
+    if (!cleanText(text)) throw invalid(`${at}: text contains a control character`)
     const speaker = s.speaker_label?.trim() || null
-    if (speaker !== null && (speaker.length > MAX_SPEAKER_CHARS || FORBIDDEN_IN_LABEL.test(speaker))) {
+    if (speaker !== null && (speaker.length > MAX_SPEAKER_CHARS || !cleanLabel(speaker))) {
       throw invalid(`${at}: speaker_label must be at most ${MAX_SPEAKER_CHARS} characters without control characters`)
     }
     const confidence = s.confidence ?? null
