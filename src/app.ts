@@ -1,15 +1,17 @@
 import { Elysia } from 'elysia'
 import type { TieredCache } from './cache/tiered-cache.ts'
 import type { Config } from './config.ts'
-import { cachePolicyTable, resolveCachePolicy } from './http/cache-policy.ts'
+import type { CachePolicy } from './http/cache-policy.ts'
 import { CursorCodec } from './http/cursor-codec.ts'
 import { delivery, resultStatus } from './http/delivery.ts'
-import { HttpError, jsonError } from './http/errors.ts'
-import { FastLane, type FastRoute } from './http/fast-lane.ts'
+import { httpErrorOf, jsonError } from './http/errors.ts'
+import { FastPath, fastPathMemoBudget } from './http/fast-path.ts'
 import { requestEnded, requestStarted } from './http/request-metrics.ts'
 import { requestRecorder } from './http/request-recorder.ts'
 import { routableRequest } from './http/request-target.ts'
+import { declaredRoutes } from './http/route-options.ts'
 import type { Sql } from './platform/db.ts'
+import { timed } from './platform/db-metrics.ts'
 import { DatabaseUnavailableError, isDatabaseUnavailable } from './platform/db-errors.ts'
 import { errorFields, type Logger } from './platform/log.ts'
 import type { RedisClient } from './platform/redis.ts'
@@ -26,9 +28,13 @@ import { favoriteRoutes } from './modules/favorites/index.ts'
 import { healthRoutes } from './modules/health/index.ts'
 import { jobsRoutes } from './modules/jobs/index.ts'
 import { metricsRoutes } from './modules/metrics/index.ts'
-import { countSearchQuery, searchRoutes } from './modules/search/index.ts'
+import { searchRoutes } from './modules/search/index.ts'
+import { createSearchService } from './modules/search/service.ts'
 import { transcriptRoutes } from './modules/transcripts/index.ts'
+import { createTranscriptService } from './modules/transcripts/service.ts'
 import { videoRoutes } from './modules/videos/index.ts'
+import { createVideoService } from './modules/videos/service.ts'
+import { searchQueriesTotal } from './platform/metrics.ts'
 
 export interface AppDeps {
   config: Config
@@ -52,30 +58,24 @@ function validationMessage(errors: { path: string; summary?: string; message: st
   return `${where}: ${first.summary ?? first.message}`
 }
 
-/**
- * Public cached reads whose body is the same for every caller: the fast lane may answer their
- * fresh L1 hits, with the side effects their handlers have on every answer.
- */
-const FAST_ROUTES: Record<string, Omit<FastRoute, 'policy'>> = {
-  '/videos': {},
-  '/videos/:id': {},
-  '/videos/:id/transcript': {},
-  '/search': { onHit: countSearchQuery },
-}
-
 export function createApp(deps: AppDeps) {
   const started = new WeakMap<Request, number>()
   const metricsOn = deps.config.ENABLE_METRICS
   const record = requestRecorder(deps.log, metricsOn)
-  const policies = cachePolicyTable(deps.config)
-  const fastRoutes = new Map(Object.entries(FAST_ROUTES).map(([template, r]) => [template, { ...r, policy: resolveCachePolicy(policies, 'GET', template, 200) }]))
-  const lane = new FastLane(deps.cache, fastRoutes, record)
+  // Filled from the routes' own declarations once they are all added (below).
+  const policies = new Map<string, CachePolicy>()
   // Accounts: one identity resolver for every route that needs the caller (src/modules/auth/identity.ts).
   const auth = new Auth(deps)
   const events = deps.events ?? new EventBatcher(deps.sql, deps.log)
+  const cursors = new CursorCodec(deps.cursorSecret)
+  const services = { sql: deps.sql, cache: deps.cache, config: deps.config, timed }
   const accounts = {
     ...deps,
-    cursors: new CursorCodec(deps.cursorSecret),
+    cursors,
+    videos: createVideoService({ ...services, cursors }),
+    transcripts: createTranscriptService(services),
+    search: createSearchService(services),
+    countSearch: () => searchQueriesTotal.inc(),
     auth,
     events,
     exportGate: createExportGate({ ...deps, auth, batcher: events }),
@@ -93,8 +93,8 @@ export function createApp(deps: AppDeps) {
       let errCode = 'internal_error'
       let message = 'internal server error'
       // Elysia wraps errors thrown in a parse hook (e.g. a 413 while reading the body) in its own.
-      const cause = error instanceof Error ? error.cause : undefined
-      const httpError = error instanceof HttpError ? error : cause instanceof HttpError ? cause : undefined
+      // Services throw domain errors; httpErrorOf gives each its status (the one mapping there is).
+      const httpError = httpErrorOf(error) ?? httpErrorOf(error instanceof Error ? error.cause : undefined)
       if (httpError) {
         ;[status, errCode, message] = [httpError.status, httpError.code, httpError.message]
       } else if (code === 'NOT_FOUND') {
@@ -123,7 +123,7 @@ export function createApp(deps: AppDeps) {
       if (metricsOn) requestEnded()
       record(request.method, template, resultStatus(responseValue, set), ms)
     })
-    .use(delivery(policies, lane))
+    .use(delivery(policies))
     .use(docsRoutes())
     .use(healthRoutes(deps))
     .use(jobsRoutes(accounts))
@@ -136,17 +136,24 @@ export function createApp(deps: AppDeps) {
     .use(adminRoutes(accounts))
     .use(adminCacheRoutes(accounts))
     .use(metricsOn ? metricsRoutes(deps) : new Elysia({ name: 'metrics-off' }))
+  const declared = declaredRoutes(app.routes)
+  for (const [template, policy] of declared.policies) policies.set(template, policy)
+  const fast = new FastPath(deps.cache, deps.config.ENABLE_CACHING ? declared.cached : [], record, { maxMemoBytes: fastPathMemoBudget(deps.config.L1_MAX_BYTES) })
   return {
     /** The router: every route, hook and schema. */
     app,
-    /** What Bun.serve calls: a Host check, the fast lane, then the router. */
+    /** Answers fresh L1 hits of the public cached GETs before the router (fetch uses it). */
+    fastPath: fast,
+    /** The route templates' Cache-Control policies, as the routes declared them. */
+    policies: policies as ReadonlyMap<string, CachePolicy>,
+    /** What Bun.serve calls: a Host check, the fast path, then the router. */
     fetch: (request: Request): Response | Promise<Response> => {
       const routable = routableRequest(request)
       if (!routable) {
         record(request.method, UNMATCHED_ROUTE, 400, 0)
         return jsonError(400, 'invalid_host', 'the Host header is not a valid host[:port]')
       }
-      return lane.serve(routable) ?? app.fetch(routable)
+      return fast.serve(routable) ?? app.fetch(routable)
     },
   }
 }

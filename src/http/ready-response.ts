@@ -1,5 +1,4 @@
 import { LRUCache } from 'lru-cache'
-import type { CacheRequest } from '../cache/cache-request.ts'
 import type { Bytes } from '../cache/codec.ts'
 import type { CachePolicy } from './cache-policy.ts'
 
@@ -105,12 +104,11 @@ export class ReadyResponse {
 /** Where a served response came from; sent as the X-Cache header. */
 export type XCache = 'HIT-L1' | 'HIT-L2' | 'MISS' | 'STALE' | 'BYPASS'
 
-/** A ready response, the cache tier that produced it, and what was asked of the cache. */
+/** A ready response and the cache tier that produced it. */
 export class CacheResult {
   constructor(
     readonly value: ReadyResponse,
     readonly source: XCache,
-    readonly request: CacheRequest<ReadyResponse>,
   ) {}
 }
 

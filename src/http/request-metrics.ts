@@ -30,7 +30,7 @@ export function requestFinished(series: RequestSeries, seconds: number): void {
   series.total.n++
 }
 
-/** In flight from the router's first hook to its last; fast-lane hits finish within one call. */
+/** In flight from the router's first hook to its last; fast-path hits finish within one call. */
 export function requestStarted(): void {
   requestsInFlight.count++
 }

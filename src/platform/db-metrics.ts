@@ -50,3 +50,6 @@ export async function timed<T>(operation: string, run: () => PromiseLike<T>, par
     }
   }
 }
+
+/** How services run their queries: named, timed, through the breaker. */
+export type Timed = typeof timed

@@ -28,9 +28,11 @@ export function testConfig(env: Record<string, string> = {}): Config {
 export function testApp(sql: Sql, options: { redis?: RedisClient; env?: Record<string, string>; cachePrefix?: string } = {}) {
   const config = testConfig(options.env)
   const cache = createCache(config, options.redis, quietLog, options.cachePrefix ?? uniquePrefix())
-  const { app, fetch } = createApp({ config, sql, redis: options.redis, cache, log: quietLog, cursorSecret: TEST_CURSOR_SECRET })
+  const { app, fetch, policies, fastPath } = createApp({ config, sql, redis: options.redis, cache, log: quietLog, cursorSecret: TEST_CURSOR_SECRET })
   return {
     app,
+    policies,
+    fastPath,
     cache,
     fetch,
     /** Through the fast lane and then the router, as Bun.serve calls them. */

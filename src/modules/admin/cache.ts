@@ -1,4 +1,6 @@
 import { Elysia, t } from 'elysia'
+import { PRIVATE_NO_STORE } from '../../http/cache-policy.ts'
+import { routeOptions } from '../../http/route-options.ts'
 import { readRedisInfo } from '../../cache/redis-info.ts'
 import { CacheType } from '../../cache/scopes.ts'
 import { namespaceScope } from '../../cache/keys.ts'
@@ -47,6 +49,7 @@ const StatsSchema = t.Object(
 
 export function adminCacheRoutes(deps: { cache: TieredCache; redis: RedisClient | undefined; auth: Auth; config: { L1_MAX_BYTES: number } }) {
   return new Elysia({ name: 'admin-cache' })
+    .use(routeOptions())
     .get(
       '/admin/cache/stats',
       async (ctx) => {
@@ -69,6 +72,7 @@ export function adminCacheRoutes(deps: { cache: TieredCache; redis: RedisClient 
         }
       },
       {
+        cachePolicy: PRIVATE_NO_STORE,
         detail: {
           tags: ['admin'],
           summary: 'Cache statistics (admin)',

@@ -1,4 +1,6 @@
 import { Elysia } from 'elysia'
+import { PRIVATE_NO_STORE } from '../../http/cache-policy.ts'
+import { routeOptions } from '../../http/route-options.ts'
 import { afterAccountChanged } from '../../cache/scopes.ts'
 import type { TieredCache } from '../../cache/tiered-cache.ts'
 import type { CursorCodec } from '../../http/cursor-codec.ts'
@@ -38,6 +40,7 @@ const AUTH_ERRORS = {
 
 export function adminRoutes(deps: { sql: Sql; cache: TieredCache; auth: Auth; cursors: CursorCodec }) {
   return new Elysia({ name: 'admin' })
+    .use(routeOptions())
     .get(
       '/admin/users',
       async (ctx) => {
@@ -53,6 +56,7 @@ export function adminRoutes(deps: { sql: Sql; cache: TieredCache; auth: Auth; cu
       },
       {
         query: UsersQuery,
+        cachePolicy: PRIVATE_NO_STORE,
         detail: {
           tags: ['admin'],
           summary: 'Users, newest first',
@@ -109,6 +113,7 @@ export function adminRoutes(deps: { sql: Sql; cache: TieredCache; auth: Auth; cu
       },
       {
         query: EventsQuery,
+        cachePolicy: PRIVATE_NO_STORE,
         detail: {
           tags: ['admin'],
           summary: 'Usage events, newest first',

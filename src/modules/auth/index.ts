@@ -1,4 +1,6 @@
 import { Elysia } from 'elysia'
+import { NO_STORE, PRIVATE_NO_STORE } from '../../http/cache-policy.ts'
+import { routeOptions } from '../../http/route-options.ts'
 import { afterAccountChanged, afterCredentialsChanged } from '../../cache/scopes.ts'
 import type { TieredCache } from '../../cache/tiered-cache.ts'
 import type { Config } from '../../config.ts'
@@ -106,6 +108,7 @@ export function authRoutes(deps: Deps) {
   const secret = config.SESSION_SECRET ?? ''
 
   return new Elysia({ name: 'auth' })
+    .use(routeOptions())
     .get(
       '/auth/login/:provider',
       async ({ params, query }) => {
@@ -120,6 +123,7 @@ export function authRoutes(deps: Deps) {
       {
         params: ProviderParams,
         query: LoginQuery,
+        cachePolicy: NO_STORE,
         detail: {
           tags: ['auth'],
           summary: 'Start signing in with a provider',
@@ -159,6 +163,7 @@ export function authRoutes(deps: Deps) {
       {
         params: ProviderParams,
         query: CallbackQuery,
+        cachePolicy: NO_STORE,
         detail: {
           tags: ['auth'],
           summary: 'Finish signing in (the provider redirects here)',
@@ -214,6 +219,7 @@ export function authRoutes(deps: Deps) {
         return me(caller, usage, exportLimit(config, caller))
       },
       {
+        cachePolicy: PRIVATE_NO_STORE,
         detail: {
           tags: ['auth'],
           summary: 'Who is calling: user, plan, credential, and today’s usage against the quotas',
@@ -255,6 +261,7 @@ export function authRoutes(deps: Deps) {
         return { items: await timed('api_key_list', () => listApiKeys(sql, caller.account.id)) }
       },
       {
+        cachePolicy: PRIVATE_NO_STORE,
         detail: {
           tags: ['auth'],
           summary: 'The caller’s API keys (prefixes only), newest first',

@@ -1,5 +1,7 @@
 import { openapi } from '@elysiajs/openapi'
 import { Elysia } from 'elysia'
+import { IMMUTABLE_ASSET } from '../../http/cache-policy.ts'
+import { routeOptions } from '../../http/route-options.ts'
 import swaggerCssPath from 'swagger-ui-dist/swagger-ui.css' with { type: 'file' }
 import swaggerBundlePath from 'swagger-ui-dist/swagger-ui-bundle.js' with { type: 'file' }
 import swaggerPackage from 'swagger-ui-dist/package.json' with { type: 'json' }
@@ -33,6 +35,7 @@ const assets = new Map([
 
 export function docsRoutes() {
   return new Elysia({ name: 'docs' })
+    .use(routeOptions())
     .use(
       openapi({
         path: '/swagger',
@@ -54,6 +57,6 @@ export function docsRoutes() {
     .get(
       '/swagger/assets/*',
       ({ params, status }) => assets.get(params['*'])?.() ?? status(404, { error: { code: 'not_found', message: 'no such asset' } }),
-      { detail: { hide: true } },
+      { cachePolicy: IMMUTABLE_ASSET, detail: { hide: true } },
     )
 }

@@ -1,4 +1,6 @@
 import { Elysia } from 'elysia'
+import { PRIVATE_NO_STORE } from '../../http/cache-policy.ts'
+import { routeOptions } from '../../http/route-options.ts'
 import type { CursorCodec } from '../../http/cursor-codec.ts'
 import { badRequest, notFound } from '../../http/errors.ts'
 import { documentedResponses } from '../../http/openapi.ts'
@@ -50,6 +52,7 @@ function parseNewFavorite(body: Record<string, unknown>): NewFavorite {
 
 export function favoriteRoutes(deps: { sql: Sql; auth: Auth; cursors: CursorCodec }) {
   return new Elysia({ name: 'favorites' })
+    .use(routeOptions())
     .get(
       '/favorites',
       async (ctx) => {
@@ -64,6 +67,7 @@ export function favoriteRoutes(deps: { sql: Sql; auth: Auth; cursors: CursorCode
       },
       {
         query: ListQuery,
+        cachePolicy: PRIVATE_NO_STORE,
         detail: {
           tags: ['favorites'],
           summary: 'The caller’s favorites, newest first',

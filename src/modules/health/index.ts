@@ -1,4 +1,6 @@
 import { Elysia, t } from 'elysia'
+import { NO_STORE } from '../../http/cache-policy.ts'
+import { routeOptions } from '../../http/route-options.ts'
 import { ErrorSchema } from '../../http/errors.ts'
 import { pingDatabase, type Sql } from '../../platform/db.ts'
 import { pingRedis, type RedisClient } from '../../platform/redis.ts'
@@ -12,7 +14,9 @@ const up = (ok: boolean) => (ok ? ('up' as const) : ('down' as const))
 
 export function healthRoutes(deps: { sql: Sql; redis: RedisClient | undefined }) {
   return new Elysia({ name: 'health' })
+    .use(routeOptions())
     .get('/health', () => ({ status: 'ok' as const, version: APP_VERSION, uptime_seconds: Math.floor(process.uptime()) }), {
+      cachePolicy: NO_STORE,
       detail: { tags: ['health'], summary: 'Liveness: the process is up and serving (touches no dependency)' },
       response: { 200: t.Object({ status: t.Literal('ok'), version: t.String(), uptime_seconds: t.Integer({ minimum: 0 }) }) },
     })
@@ -33,6 +37,7 @@ export function healthRoutes(deps: { sql: Sql; redis: RedisClient | undefined })
         })
       },
       {
+        cachePolicy: NO_STORE,
         detail: {
           tags: ['health'],
           summary: 'Readiness: 200 while the server can serve (naming degraded dependencies), 503 only when the database is unreachable',

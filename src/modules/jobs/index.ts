@@ -1,4 +1,6 @@
 import { Elysia } from 'elysia'
+import { NO_STORE } from '../../http/cache-policy.ts'
+import { routeOptions } from '../../http/route-options.ts'
 import type { CursorCodec } from '../../http/cursor-codec.ts'
 import { badRequest, ErrorSchema, notFound } from '../../http/errors.ts'
 import { parseEnum, parseId, parseLimit } from '../../http/params.ts'
@@ -20,6 +22,7 @@ function checkCreateJob(body: unknown): void {
 
 export function jobsRoutes(deps: { sql: Sql; cursors: CursorCodec }) {
   return new Elysia({ name: 'jobs' })
+    .use(routeOptions())
     .post(
       '/jobs',
       async ({ body, status, set }) => {
@@ -62,6 +65,7 @@ export function jobsRoutes(deps: { sql: Sql; cursors: CursorCodec }) {
         return job
       },
       {
+        cachePolicy: NO_STORE,
         detail: {
           tags: TAGS,
           summary: 'A job and its progress',
@@ -82,6 +86,7 @@ export function jobsRoutes(deps: { sql: Sql; cursors: CursorCodec }) {
       },
       {
         query: ListJobsQuery,
+        cachePolicy: NO_STORE,
         detail: {
           tags: TAGS,
           summary: 'Jobs, newest first',

@@ -1,5 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { Elysia } from 'elysia'
+import { NO_STORE } from '../../http/cache-policy.ts'
+import { routeOptions } from '../../http/route-options.ts'
 import { observeCache } from '../../cache/cache-metrics.ts'
 import type { TieredCache } from '../../cache/tiered-cache.ts'
 import type { Config } from '../../config.ts'
@@ -14,7 +16,8 @@ const digest = (s: string) => createHash('sha256').update(s).digest()
 
 export function metricsRoutes(deps: { config: Config; cache: TieredCache; sql: Sql }) {
   const token = deps.config.METRICS_TOKEN
-  return new Elysia({ name: 'metrics' }).get(
+  return new Elysia({ name: 'metrics' })
+    .use(routeOptions()).get(
     '/metrics',
     async ({ request }) => {
       if (token) {
@@ -29,6 +32,7 @@ export function metricsRoutes(deps: { config: Config; cache: TieredCache; sql: S
       return new Response(await registry.metrics(), { headers: { 'content-type': registry.contentType } })
     },
     {
+      cachePolicy: NO_STORE,
       detail: {
         tags: ['health'],
         summary: 'Prometheus metrics',

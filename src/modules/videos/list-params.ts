@@ -2,7 +2,7 @@ import { badRequest } from '../../http/errors.ts'
 import type { CursorCodec } from '../../http/cursor-codec.ts'
 import { timestampOrInfinityField, uuidField } from '../../http/cursor-fields.ts'
 import { parseEnum, parseLimit } from '../../http/params.ts'
-import { VIDEO_SORTS, VIDEO_STATES, type ListVideosInput, type VideoFilters, type VideoSort } from './service.ts'
+import { VIDEO_SORTS, VIDEO_STATES, type ListVideosInput, type VideoFilters, type VideoSort } from './queries.ts'
 
 // GET /videos query parameters → a validated list request. Everything a client can send is
 // checked here, so the query can only fail for reasons that are ours.

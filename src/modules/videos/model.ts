@@ -3,7 +3,7 @@ import { ErrorSchema } from '../../http/errors.ts'
 import { PageSchema } from '../../http/pagination.ts'
 import { DEFAULT_LIMIT, MAX_LIMIT } from './list-params.ts'
 import { MAX_PATCH_BYTES, PATCH_FIELDS } from './patch.ts'
-import { VIDEO_SORTS, VIDEO_STATES } from './service.ts'
+import { VIDEO_SORTS, VIDEO_STATES } from './queries.ts'
 
 // OpenAPI schemas of the video routes. Query parameters are plain optional strings: the handlers
 // validate them, so a bad value gets its specific error code (`invalid_state`, `invalid_limit`…).

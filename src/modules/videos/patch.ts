@@ -1,6 +1,6 @@
 import { badRequest } from '../../http/errors.ts'
 import { rejectLoneSurrogates } from '../../http/request-body.ts'
-import type { VideoPatch } from './service.ts'
+import type { VideoPatch } from './queries.ts'
 
 // The PATCH /videos/{id} body. Validated by hand rather than by a route schema because Elysia
 // silently drops unknown properties, and a misspelt field must be an error, not a no-op 200.
