@@ -24,6 +24,7 @@ import { EventBatcher } from './modules/events/batcher.ts'
 import { createExportGate } from './modules/events/export-quota.ts'
 import { eventRoutes } from './modules/events/index.ts'
 import { createSearchRecorder } from './modules/events/search-usage.ts'
+import { createUsageReader } from './modules/events/usage.ts'
 import { favoriteRoutes } from './modules/favorites/index.ts'
 import { healthRoutes } from './modules/health/index.ts'
 import { jobsRoutes } from './modules/jobs/index.ts'
@@ -76,6 +77,7 @@ export function createApp(deps: AppDeps) {
     transcripts: createTranscriptService(services),
     search: createSearchService(services),
     countSearch: () => searchQueriesTotal.inc(),
+    usageOf: createUsageReader(services),
     auth,
     events,
     exportGate: createExportGate({ ...deps, auth, batcher: events }),

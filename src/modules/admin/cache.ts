@@ -8,8 +8,8 @@ import type { TieredCache } from '../../cache/tiered-cache.ts'
 import type { RedisClient } from '../../platform/redis.ts'
 import { badRequest } from '../../http/errors.ts'
 import { documentedResponses } from '../../http/openapi.ts'
-import type { Auth } from '../auth/identity.ts'
-import { readJsonObject, rejectUnknownFields } from '../auth/json-body.ts'
+import type { Identity } from '../../http/caller.ts'
+import { readJsonObject, rejectUnknownFields } from '../../http/json-body.ts'
 import { errorSchema } from './model.ts'
 
 // Operators' view of the cache: GET /admin/cache/stats (the performance guide's fields plus L1,
@@ -47,7 +47,7 @@ const StatsSchema = t.Object(
   { title: 'CacheStats' },
 )
 
-export function adminCacheRoutes(deps: { cache: TieredCache; redis: RedisClient | undefined; auth: Auth; config: { L1_MAX_BYTES: number } }) {
+export function adminCacheRoutes(deps: { cache: TieredCache; redis: RedisClient | undefined; auth: Identity; config: { L1_MAX_BYTES: number } }) {
   return new Elysia({ name: 'admin-cache' })
     .use(routeOptions())
     .get(

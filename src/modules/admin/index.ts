@@ -12,12 +12,11 @@ import { parseId, parseLimit, parseOptionalId } from '../../http/params.ts'
 import { decodeTimestampCursor } from '../../http/timestamp-key.ts'
 import type { Sql } from '../../platform/db.ts'
 import { timed } from '../../platform/db-metrics.ts'
-import type { Auth } from '../auth/identity.ts'
-import { readJsonObject, rejectUnknownFields } from '../auth/json-body.ts'
-import { PLANS, setPlan } from '../auth/service.ts'
-import { AccountSchema } from '../auth/model.ts'
-import { EVENT_TYPE } from '../events/model.ts'
-import { listEvents } from '../events/service.ts'
+import type { Identity } from '../../http/caller.ts'
+import { readJsonObject, rejectUnknownFields } from '../../http/json-body.ts'
+import { PLANS } from '../../http/caller.ts'
+import { AccountSchema, setPlan } from '../auth/index.ts'
+import { EVENT_TYPE, listEvents } from '../events/index.ts'
 import {
   ADMIN_DEFAULT_LIMIT,
   ADMIN_MAX_LIMIT,
@@ -38,7 +37,7 @@ const AUTH_ERRORS = {
   403: errorSchema('`forbidden` (not an admin) or `insufficient_scope`'),
 }
 
-export function adminRoutes(deps: { sql: Sql; cache: TieredCache; auth: Auth; cursors: CursorCodec }) {
+export function adminRoutes(deps: { sql: Sql; cache: TieredCache; auth: Identity; cursors: CursorCodec }) {
   return new Elysia({ name: 'admin' })
     .use(routeOptions())
     .get(

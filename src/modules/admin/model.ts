@@ -1,8 +1,8 @@
 import { t } from 'elysia'
 import { ErrorSchema } from '../../http/errors.ts'
 import { PageSchema } from '../../http/pagination.ts'
-import { PLANS, ROLES } from '../auth/service.ts'
-import { EventSchema } from '../events/model.ts'
+import { PLANS, ROLES } from '../../http/caller.ts'
+import { EventSchema } from '../events/index.ts'
 
 export const ADMIN_DEFAULT_LIMIT = 50
 export const ADMIN_MAX_LIMIT = 200

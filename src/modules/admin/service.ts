@@ -1,6 +1,7 @@
 import type { Sql } from '../../platform/db.ts'
 import { timestampKey } from '../../http/timestamp-key.ts'
-import { normaliseEmail, type Account } from '../auth/service.ts'
+import type { Account } from '../../http/caller.ts'
+import { normaliseEmail } from '../auth/index.ts'
 
 // The admin's view of users. The list is newest first over (created_at, id) on users_created_id_idx;
 // the email filter is an equality on users_email_idx.

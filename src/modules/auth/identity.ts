@@ -3,6 +3,7 @@ import type { Codec } from '../../cache/codec.ts'
 import { jsonCodec } from '../../cache/json-codec.ts'
 import { afterCredentialsChanged, CacheType, credentialScope, userScope } from '../../cache/scopes.ts'
 import type { TieredCache } from '../../cache/tiered-cache.ts'
+import { scopesOfRole, type Account, type AccountCaller, type Caller, type CallerContext, type Credential, type Identity, type Scope } from '../../http/caller.ts'
 import { HttpError } from '../../http/errors.ts'
 import type { Sql } from '../../platform/db.ts'
 import { timed } from '../../platform/db-metrics.ts'
@@ -13,13 +14,8 @@ import {
   findAccount,
   findApiKey,
   findSession,
-  scopesOfRole,
   SESSION_LIFETIME_SECONDS,
   touchApiKey,
-  type Account,
-  type Plan,
-  type Role,
-  type Scope,
 } from './service.ts'
 import { hashToken, isApiKey, isSessionToken, sameSecret } from './tokens.ts'
 
@@ -30,22 +26,6 @@ import { hashToken, isApiKey, isSessionToken, sameSecret } from './tokens.ts'
 // role, plan and profile (scope `user:<id>`). Logout and revocation bump the first scope, plan and
 // role changes the second, and the bus carries both to every instance. Expiry is checked on every
 // use, so a cached (or stale-served) lookup can never outlive its credential.
-
-export type Credential =
-  | { kind: 'session'; id: string; hash: string; expiresAt: string; viaCookie: boolean }
-  | { kind: 'api_key'; id: string; hash: string; prefix: string; expiresAt: string | null }
-  | { kind: 'admin_token' }
-
-export interface Caller {
-  /** The signed-in user; null for the ADMIN_TOKEN bootstrap credential, which has no account. */
-  account: Account | null
-  role: Role
-  plan: Plan
-  credential: Credential
-  scopes: readonly Scope[]
-}
-
-export type AccountCaller = Caller & { account: Account }
 
 type Presented =
   | { kind: 'admin_token' }
@@ -118,7 +98,7 @@ export interface AuthDeps {
   log: Logger
 }
 
-export class Auth {
+export class Auth implements Identity {
   private readonly resolutions = new WeakMap<Request, Promise<Resolution>>()
   private readonly lastTouched = new Map<string, number>()
   readonly cookieOptions: CookieOptions
@@ -128,7 +108,7 @@ export class Auth {
   }
 
   /** The signed-in caller, or a 401 (`unauthorized` when no credential was sent). */
-  async require(ctx: { request: Request; set: { headers: Record<string, unknown> } }, scope: Scope): Promise<Caller> {
+  async require(ctx: CallerContext, scope: Scope): Promise<Caller> {
     const r = await this.resolve(ctx.request)
     if (r.setCookie) ctx.set.headers['set-cookie'] = r.setCookie
     if (r.error) throw r.error
@@ -140,7 +120,7 @@ export class Auth {
   }
 
   /** A caller with an account: the ADMIN_TOKEN bootstrap credential has none to hold favorites, events or keys. */
-  async requireAccount(ctx: { request: Request; set: { headers: Record<string, unknown> } }, scope: Scope): Promise<AccountCaller> {
+  async requireAccount(ctx: CallerContext, scope: Scope): Promise<AccountCaller> {
     const caller = await this.require(ctx, scope)
     if (!caller.account) {
       throw new HttpError(403, 'no_account', 'ADMIN_TOKEN is a bootstrap credential without an account: create one with `transcript-api users create --email … --role admin`')
@@ -149,7 +129,7 @@ export class Auth {
   }
 
   /** An admin (role admin, `admin` scope), else 401 / 403 `forbidden`. */
-  async requireAdmin(ctx: { request: Request; set: { headers: Record<string, unknown> } }): Promise<Caller> {
+  async requireAdmin(ctx: CallerContext): Promise<Caller> {
     const r = await this.resolve(ctx.request)
     if (r.setCookie) ctx.set.headers['set-cookie'] = r.setCookie
     if (r.error) throw r.error

@@ -9,11 +9,10 @@ import { documentedResponses } from '../../http/openapi.ts'
 import { parseId } from '../../http/params.ts'
 import type { Sql } from '../../platform/db.ts'
 import { timed } from '../../platform/db-metrics.ts'
-import { exportLimit } from '../events/export-quota.ts'
-import { quotaResetsAt, usageToday } from '../events/service.ts'
 import { clearSessionCookie, clearStateCookie, readCookie, readStateCookie, safeReturnTo, sessionCookie, STATE_COOKIE, STATE_TTL_SECONDS, stateCookie } from './cookies.ts'
-import { presentedCredential, type AccountCaller, type Auth, type Caller } from './identity.ts'
-import { optionalText, readJsonObject, rejectUnknownFields } from './json-body.ts'
+import { SCOPES, type AccountCaller, type Caller, type CallerUsage, type Scope, type UsageReader } from '../../http/caller.ts'
+import { presentedCredential, type Auth } from './identity.ts'
+import { optionalText, readJsonObject, rejectUnknownFields } from '../../http/json-body.ts'
 import {
   ApiKeyListSchema,
   AUTH_ERRORS,
@@ -38,20 +37,24 @@ import {
   deleteUserSessions,
   listApiKeys,
   revokeApiKey,
-  SCOPES,
   SESSION_LIFETIME_SECONDS,
   upsertOAuthAccount,
-  type Scope,
 } from './service.ts'
 import { hashToken, sameSecret } from './tokens.ts'
 
 // Sign-in (OpenID Connect code flow with PKCE), sign-out, who am I, and API keys.
+
+// The module's public face, besides its routes: what the admin module may use of accounts.
+export { AccountSchema } from './model.ts'
+export { normaliseEmail, setPlan } from './service.ts'
 
 interface Deps {
   config: Config
   sql: Sql
   cache: TieredCache
   auth: Auth
+  /** Today's usage of a caller (the events module's, handed over by createApp). */
+  usageOf: UsageReader
 }
 
 const invalidState = (why: string) => new HttpError(400, 'invalid_state', `${why}; start again at GET /auth/login/{provider}`)
@@ -78,9 +81,8 @@ function keyExpiry(raw: unknown): Date | null {
   return new Date(Date.now() + raw * 86_400_000)
 }
 
-function me(caller: Caller, usage: { exports: number; searches: number }, limit: number | undefined) {
+function me(caller: Caller, usage: CallerUsage) {
   const c = caller.credential
-  const today = new Date()
   return {
     user: caller.account,
     role: caller.role,
@@ -91,12 +93,7 @@ function me(caller: Caller, usage: { exports: number; searches: number }, limit:
       ...(c.kind === 'api_key' ? { key_prefix: c.prefix } : {}),
       scopes: caller.scopes,
     },
-    usage: {
-      date: today.toISOString().slice(0, 10),
-      resets_at: quotaResetsAt(today),
-      exports: { used: usage.exports, limit: limit ?? null, remaining: limit === undefined ? null : Math.max(0, limit - usage.exports) },
-      searches: { used: usage.searches },
-    },
+    usage,
   }
 }
 
@@ -214,9 +211,7 @@ export function authRoutes(deps: Deps) {
       '/auth/me',
       async (ctx) => {
         const caller = await auth.require(ctx, 'read')
-        const account = caller.account
-        const usage = account ? await timed('usage_today', () => usageToday(sql, account.id)) : { exports: 0, searches: 0 }
-        return me(caller, usage, exportLimit(config, caller))
+        return me(caller, await deps.usageOf(caller))
       },
       {
         cachePolicy: PRIVATE_NO_STORE,

@@ -1,6 +1,6 @@
 import { t } from 'elysia'
 import { ErrorSchema } from '../../http/errors.ts'
-import { PLANS, ROLES, SCOPES } from './service.ts'
+import { PLANS, ROLES, SCOPES } from '../../http/caller.ts'
 
 // OpenAPI schemas and limits of the /auth routes.
 

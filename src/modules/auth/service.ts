@@ -1,31 +1,11 @@
+import type { Account, Plan, Role, Scope } from '../../http/caller.ts'
 import type { Sql } from '../../platform/db.ts'
 import { newApiKey, newSessionToken } from './tokens.ts'
 
 // Users, sessions and API keys in SQL. Tokens and keys arrive here only as their SHA-256 hashes,
 // except at creation, where the clear value is returned once to be handed to the caller.
 
-export const ROLES = ['user', 'admin'] as const
-export type Role = (typeof ROLES)[number]
-export const PLANS = ['free', 'pro'] as const
-export type Plan = (typeof PLANS)[number]
-/** What a credential may do: read (GET), write (favorites, events, keys), export (.srt/.vtt), admin. */
-export const SCOPES = ['read', 'write', 'export', 'admin'] as const
-export type Scope = (typeof SCOPES)[number]
-
-/** Scopes a role can hold at all; a credential's own scopes are cut down to these. */
-export const scopesOfRole = (role: Role): readonly Scope[] => (role === 'admin' ? SCOPES : SCOPES.filter((s) => s !== 'admin'))
-
 export const SESSION_LIFETIME_SECONDS = 24 * 3600
-
-export interface Account {
-  id: string
-  email: string | null
-  name: string | null
-  avatar_url: string | null
-  role: Role
-  plan: Plan
-  created_at: string
-}
 
 interface AccountRow extends Omit<Account, 'created_at'> {
   created_at: Date

@@ -3,8 +3,8 @@ import { badRequest } from '../../http/errors.ts'
 import { documentedResponses } from '../../http/openapi.ts'
 import type { Sql } from '../../platform/db.ts'
 import { timed } from '../../platform/db-metrics.ts'
-import type { AccountCaller, Auth } from '../auth/identity.ts'
-import { readJsonObject, rejectUnknownFields } from '../auth/json-body.ts'
+import type { AccountCaller, Identity } from '../../http/caller.ts'
+import { readJsonObject, rejectUnknownFields } from '../../http/json-body.ts'
 import {
   BatchResultSchema,
   batchRequestBody,
@@ -46,7 +46,11 @@ function parseEvent(raw: unknown, caller: AccountCaller, where: string): NewEven
   }
 }
 
-export function eventRoutes(deps: { sql: Sql; auth: Auth }) {
+// The module's public face, besides its routes: what the admin module may use of events.
+export { EVENT_TYPE, EventSchema } from './model.ts'
+export { listEvents } from './service.ts'
+
+export function eventRoutes(deps: { sql: Sql; auth: Identity }) {
   return new Elysia({ name: 'events' })
     .post(
       '/events',

@@ -1,4 +1,4 @@
-import type { Auth } from '../auth/identity.ts'
+import type { Identity } from '../../http/caller.ts'
 import type { EventBatcher } from './batcher.ts'
 import { SEARCH_EVENT } from './service.ts'
 
@@ -8,7 +8,7 @@ import { SEARCH_EVENT } from './service.ts'
 
 export type SearchRecorder = (request: Request, q: string) => void
 
-export function createSearchRecorder(deps: { auth: Auth; events: EventBatcher }): SearchRecorder {
+export function createSearchRecorder(deps: { auth: Identity; events: EventBatcher }): SearchRecorder {
   return (request, q) => {
     // Most searches are anonymous: skip the identity lookup when no credential was sent at all.
     const h = request.headers

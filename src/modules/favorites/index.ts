@@ -9,8 +9,8 @@ import { parseId, parseLimit } from '../../http/params.ts'
 import { decodeTimestampCursor } from '../../http/timestamp-key.ts'
 import type { Sql } from '../../platform/db.ts'
 import { timed } from '../../platform/db-metrics.ts'
-import type { Auth } from '../auth/identity.ts'
-import { optionalText, readJsonObject, rejectUnknownFields } from '../auth/json-body.ts'
+import type { Identity } from '../../http/caller.ts'
+import { optionalText, readJsonObject, rejectUnknownFields } from '../../http/json-body.ts'
 import {
   createRequestBody,
   errorSchema,
@@ -50,7 +50,7 @@ function parseNewFavorite(body: Record<string, unknown>): NewFavorite {
   return { video_id, start_ms, end_ms, text: optionalText(body, 'text', MAX_FAVORITE_TEXT) }
 }
 
-export function favoriteRoutes(deps: { sql: Sql; auth: Auth; cursors: CursorCodec }) {
+export function favoriteRoutes(deps: { sql: Sql; auth: Identity; cursors: CursorCodec }) {
   return new Elysia({ name: 'favorites' })
     .use(routeOptions())
     .get(

@@ -6,8 +6,8 @@ import { ErrorSchema, badRequest } from '../../http/errors.ts'
 import { documentedResponses } from '../../http/openapi.ts'
 import { parseEnum, parseId } from '../../http/params.ts'
 import { routeOptions } from '../../http/route-options.ts'
-import type { Auth } from '../auth/identity.ts'
-import type { ExportGate } from '../events/export-quota.ts'
+import type { Identity } from '../../http/caller.ts'
+import type { ExportGate } from '../../http/export-gate.ts'
 import { MAX_INGEST_BYTES, ingestFormat, parseIngest } from './ingest.ts'
 import { IdParams, IngestQuery, ReadErrors, ReadQuery, TranscriptSchema, TranscriptSummarySchema, fileResponses, ingestRequestBody } from './model.ts'
 import { decodeUtf8, mediaType, readBody } from '../../http/request-body.ts'
@@ -32,7 +32,7 @@ const parseRead = (params: { id?: string | undefined }, query: { source?: string
 /** Exports become per-caller (quota-counted) with accounts: private, kept briefly by the browser only. */
 const EXPORT_POLICY = privateFor(60)
 
-export function transcriptRoutes(deps: { config: Config; transcripts: TranscriptService; exportGate: ExportGate; auth: Auth }) {
+export function transcriptRoutes(deps: { config: Config; transcripts: TranscriptService; exportGate: ExportGate; auth: Identity }) {
   const { transcripts } = deps
   /** Signed-in callers only, charged against the export quota (src/modules/events/export-quota.ts). */
   const exportHandler = (format: ExportFormat) => (ctx: { params: { id: string }; query: { source?: string }; request: Request; set: { headers: Record<string, unknown> } }) =>

@@ -1,5 +1,5 @@
 import { Elysia } from 'elysia'
-import type { Auth } from '../auth/identity.ts'
+import type { Identity } from '../../http/caller.ts'
 import type { Config } from '../../config.ts'
 import type { CursorCodec } from '../../http/cursor-codec.ts'
 import { publicFor } from '../../http/cache-policy.ts'
@@ -15,7 +15,7 @@ import type { VideoService } from './service.ts'
 
 // GET /videos, GET /videos/{id}, PATCH /videos/{id}: parse, call the service, return.
 
-export function videoRoutes(deps: { config: Config; videos: VideoService; auth: Auth; cursors: CursorCodec }) {
+export function videoRoutes(deps: { config: Config; videos: VideoService; auth: Identity; cursors: CursorCodec }) {
   const { videos } = deps
   const list = CachedGet.declare({
     template: '/videos',

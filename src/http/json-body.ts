@@ -1,5 +1,5 @@
-import { badRequest, HttpError } from '../../http/errors.ts'
-import { decodeUtf8, mediaType, readBody, rejectLoneSurrogates } from '../../http/request-body.ts'
+import { badRequest, HttpError } from './errors.ts'
+import { decodeUtf8, mediaType, readBody, rejectLoneSurrogates } from './request-body.ts'
 
 // Bodies of the account routes: read by the handler after the credentials are checked (so an
 // anonymous caller cannot make us buffer anything), within a byte limit, and checked field by
