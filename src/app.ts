@@ -6,12 +6,14 @@ import { CursorCodec } from './http/cursor-codec.ts'
 import { delivery, resultStatus } from './http/delivery.ts'
 import { httpErrorOf, jsonError } from './http/errors.ts'
 import { FastPath, fastPathMemoBudget } from './http/fast-path.ts'
-import { requestEnded, requestStarted } from './http/request-metrics.ts'
-import { requestRecorder } from './http/request-recorder.ts'
+import { IdentityBodies } from './http/identity-bodies.ts'
+import { requestHooks, requestRecorder, UNMATCHED_ROUTE } from './http/request-recorder.ts'
 import { routableRequest } from './http/request-target.ts'
 import { declaredRoutes } from './http/route-options.ts'
 import type { Sql } from './platform/db.ts'
-import { timed } from './platform/db-metrics.ts'
+import { registerCacheMetrics } from './cache/cache-metrics.ts'
+import type { DatabaseBreaker } from './platform/db-breaker.ts'
+import { createQueryTimer, type Timed } from './platform/db-metrics.ts'
 import { DatabaseUnavailableError, isDatabaseUnavailable } from './platform/db-errors.ts'
 import { errorFields, type Logger } from './platform/log.ts'
 import type { RedisClient } from './platform/redis.ts'
@@ -35,7 +37,8 @@ import { transcriptRoutes } from './modules/transcripts/index.ts'
 import { createTranscriptService } from './modules/transcripts/service.ts'
 import { videoRoutes } from './modules/videos/index.ts'
 import { createVideoService } from './modules/videos/service.ts'
-import { searchQueriesTotal } from './platform/metrics.ts'
+import { registerJobQueueMetrics } from './modules/jobs/queue-metrics.ts'
+import { createMetrics, type Metrics } from './platform/metrics.ts'
 
 export interface AppDeps {
   config: Config
@@ -47,10 +50,13 @@ export interface AppDeps {
   cursorSecret: string
   /** Usage events written off the request path; serve passes its own to flush it at shutdown. */
   events?: EventBatcher
+  /** What this app counts into; its own unless serve passes the one its database breaker uses. */
+  metrics?: Metrics
+  /** How services run queries; by default timed into `metrics`, through `breaker`. */
+  timed?: Timed
+  /** The database's circuit breaker (external PostgreSQL only), for timed queries and /ready. */
+  breaker?: DatabaseBreaker
 }
-
-/** Route template for logs and metrics; never the raw path (one series per id would be unbounded). */
-export const UNMATCHED_ROUTE = '(unmatched)'
 
 function validationMessage(errors: { path: string; summary?: string; message: string }[]): string {
   const first = errors[0]
@@ -60,14 +66,18 @@ function validationMessage(errors: { path: string; summary?: string; message: st
 }
 
 export function createApp(deps: AppDeps) {
-  const started = new WeakMap<Request, number>()
   const metricsOn = deps.config.ENABLE_METRICS
-  const record = requestRecorder(deps.log, metricsOn)
+  const metrics = deps.metrics ?? createMetrics()
+  const timed = deps.timed ?? createQueryTimer({ metrics, log: deps.log, slowQueryMs: deps.config.DB_SLOW_QUERY_MS, poolMax: deps.config.DB_POOL_MAX, breaker: deps.breaker })
+  registerCacheMetrics(metrics.registry, deps.cache)
+  registerJobQueueMetrics(metrics.registry, deps.sql)
+  const record = requestRecorder(deps.log, metricsOn ? metrics : undefined)
   // Filled from the routes' own declarations once they are all added (below).
   const policies = new Map<string, CachePolicy>()
+  const bodies = new IdentityBodies()
   // Accounts: one identity resolver for every route that needs the caller (src/modules/auth/identity.ts).
-  const auth = new Auth(deps)
-  const events = deps.events ?? new EventBatcher(deps.sql, deps.log)
+  const auth = new Auth({ ...deps, timed })
+  const events = deps.events ?? new EventBatcher(deps.sql, deps.log, timed)
   const cursors = new CursorCodec(deps.cursorSecret)
   const services = { sql: deps.sql, cache: deps.cache, config: deps.config, timed }
   const accounts = {
@@ -76,20 +86,19 @@ export function createApp(deps: AppDeps) {
     videos: createVideoService({ ...services, cursors }),
     transcripts: createTranscriptService(services),
     search: createSearchService(services),
-    countSearch: () => searchQueriesTotal.inc(),
+    timed,
+    metrics,
+    countSearch: () => metrics.searchQueriesTotal.inc(),
     usageOf: createUsageReader(services),
     auth,
     events,
-    exportGate: createExportGate({ ...deps, auth, batcher: events }),
+    exportGate: createExportGate({ ...deps, auth, batcher: events, timed }),
     onSearch: createSearchRecorder({ auth, events }),
   }
   // Elysia reads the path from the first `/` after index 11 of the URL unless told the host may be
   // short: with `Host: ab`, `/xyz/metrics` was routed as `/metrics` (src/http/request-target.ts).
   const app = new Elysia({ precompile: true, handler: { standardHostname: false } })
-    .onRequest(({ request }) => {
-      started.set(request, performance.now())
-      if (metricsOn) requestStarted()
-    })
+    .use(requestHooks(record, metricsOn ? metrics : undefined, resultStatus))
     .onError(({ code, error, set, request, route }) => {
       let status = 500
       let errCode = 'internal_error'
@@ -119,13 +128,7 @@ export function createApp(deps: AppDeps) {
       set.status = status
       return jsonError(status, errCode, message, status === 503 ? { 'retry-after': '1' } : undefined)
     })
-    .onAfterResponse(({ request, route, set, responseValue }) => {
-      const ms = performance.now() - (started.get(request) ?? performance.now())
-      const template = route || UNMATCHED_ROUTE
-      if (metricsOn) requestEnded()
-      record(request.method, template, resultStatus(responseValue, set), ms)
-    })
-    .use(delivery(policies))
+    .use(delivery(policies, bodies))
     .use(docsRoutes())
     .use(healthRoutes(deps))
     .use(jobsRoutes(accounts))
@@ -137,13 +140,15 @@ export function createApp(deps: AppDeps) {
     .use(eventRoutes(accounts))
     .use(adminRoutes(accounts))
     .use(adminCacheRoutes(accounts))
-    .use(metricsOn ? metricsRoutes(deps) : new Elysia({ name: 'metrics-off' }))
+    .use(metricsOn ? metricsRoutes({ config: deps.config, registry: metrics.registry }) : new Elysia({ name: 'metrics-off' }))
   const declared = declaredRoutes(app.routes)
   for (const [template, policy] of declared.policies) policies.set(template, policy)
-  const fast = new FastPath(deps.cache, deps.config.ENABLE_CACHING ? declared.cached : [], record, { maxMemoBytes: fastPathMemoBudget(deps.config.L1_MAX_BYTES) })
+  const fast = new FastPath(deps.cache, deps.config.ENABLE_CACHING ? declared.cached : [], record, { maxMemoBytes: fastPathMemoBudget(deps.config.L1_MAX_BYTES), bodies })
   return {
     /** The router: every route, hook and schema. */
     app,
+    /** What this app counts: its own registry, never shared with another app in the process. */
+    metrics,
     /** Answers fresh L1 hits of the public cached GETs before the router (fetch uses it). */
     fastPath: fast,
     /** The route templates' Cache-Control policies, as the routes declared them. */

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { fastPathMemoBudget } from '../src/http/fast-path.ts'
-import { registry } from '../src/platform/metrics.ts'
 import { testApp } from './support/app.ts'
 import { videoWithTranscript } from './support/fixtures.ts'
 import { createTestDatabase, type TestDatabase } from './support/postgres.ts'
@@ -33,8 +32,8 @@ function countingApp(env: Record<string, string> = {}) {
 
 const headersOf = (res: Response) => Object.fromEntries([...res.headers.entries()].sort(([a], [b]) => a.localeCompare(b)))
 
-async function metricValue(name: string, labels: Record<string, string> = {}): Promise<number> {
-  const metric = await registry.getSingleMetric(name)?.get()
+async function metricValue(api: ReturnType<typeof countingApp>, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const metric = await api.metrics.registry.getSingleMetric(name)?.get()
   const match = metric?.values.find((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val))
   return match?.value ?? 0
 }
@@ -182,13 +181,13 @@ describe('the fast path', () => {
     const api = countingApp()
     const path = '/search?q=ready%20responses&limit=2'
     expect((await api.request(path)).status).toBe(200)
-    const searches = await metricValue('search_queries_total')
-    const served = await metricValue('http_requests_total', { method: 'GET', route: '/search', status: '200' })
+    const searches = await metricValue(api, 'search_queries_total')
+    const served = await metricValue(api, 'http_requests_total', { method: 'GET', route: '/search', status: '200' })
     const before = api.routed()
     for (let i = 0; i < 5; i++) expect((await api.request(path)).headers.get('x-cache')).toBe('HIT-L1')
     expect(api.routed()).toBe(before)
-    expect((await metricValue('search_queries_total')) - searches).toBe(5)
-    expect((await metricValue('http_requests_total', { method: 'GET', route: '/search', status: '200' })) - served).toBe(5)
+    expect((await metricValue(api, 'search_queries_total')) - searches).toBe(5)
+    expect((await metricValue(api, 'http_requests_total', { method: 'GET', route: '/search', status: '200' })) - served).toBe(5)
   })
 
   test('bad input is the router’s to answer (a 400), and is not remembered', async () => {

@@ -2,6 +2,7 @@ import { Elysia, ElysiaCustomStatusResponse } from 'elysia'
 import { acceptsGzip } from './accept-encoding.ts'
 import { resolveCachePolicy, type CachePolicy, type CachePolicyTable } from './cache-policy.ts'
 import { CacheResult, GZIP_MIN_BYTES, isCompressible, ReadyResponse } from './ready-response.ts'
+import type { IdentityBodies } from './identity-bodies.ts'
 import { serveReady } from './serve-ready.ts'
 
 // The one place responses leave the app: every handler result becomes a ReadyResponse (or already
@@ -63,7 +64,7 @@ async function finishRaw(res: Response, request: Request, policy: CachePolicy): 
 }
 
 /** `table` is read per response: the app fills it from its routes once they are all added. */
-export function delivery(table: CachePolicyTable) {
+export function delivery(table: CachePolicyTable, bodies: IdentityBodies) {
   return new Elysia({ name: 'delivery' }).mapResponse({ as: 'global' }, ({ responseValue, request, route, set }) => {
     let value: unknown = responseValue
     let status = statusOf(set)
@@ -71,8 +72,8 @@ export function delivery(table: CachePolicyTable) {
       status = value.code
       value = value.response
     }
-    if (value instanceof CacheResult) return serveReady(value.value, request, resolveCachePolicy(table, request.method, route, value.value.status), value.source)
-    if (value instanceof ReadyResponse) return serveReady(value, request, resolveCachePolicy(table, request.method, route, value.status))
+    if (value instanceof CacheResult) return serveReady(value.value, request, resolveCachePolicy(table, request.method, route, value.value.status), bodies, value.source)
+    if (value instanceof ReadyResponse) return serveReady(value, request, resolveCachePolicy(table, request.method, route, value.status), bodies)
     const policy = resolveCachePolicy(table, request.method, route, status)
     if (value instanceof Response) return finishRaw(value, request, policy)
     if (value === undefined || value === null) return undefined
@@ -80,6 +81,6 @@ export function delivery(table: CachePolicyTable) {
       typeof value === 'string'
         ? ReadyResponse.fromBytes(status, 'text/plain; charset=utf-8', new TextEncoder().encode(value), contentHeaders(set))
         : ReadyResponse.fromBytes(status, 'application/json', new TextEncoder().encode(JSON.stringify(value)), contentHeaders(set))
-    return serveReady(ready, request, policy)
+    return serveReady(ready, request, policy, bodies)
   })
 }

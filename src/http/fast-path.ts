@@ -4,6 +4,7 @@ import type { CacheRequest } from '../cache/cache-request.ts'
 import type { KeyMemo, TieredCache } from '../cache/tiered-cache.ts'
 import type { CachedGet } from './cached-get.ts'
 import { HttpError } from './errors.ts'
+import type { IdentityBodies } from './identity-bodies.ts'
 import type { ReadyResponse } from './ready-response.ts'
 import type { RequestRecorder } from './request-recorder.ts'
 import { TemplateMatcher } from './route-template.ts'
@@ -57,11 +58,14 @@ export const fastPathMemoBudget = (l1MaxBytes: number) => Math.max(256 * 1024, M
 export interface FastPathOptions {
   /** Bytes the remembered URLs may hold (see knownSize): part of the cache's memory budget. */
   maxMemoBytes: number
+  /** The app's identity bodies, for clients without gzip. */
+  bodies: IdentityBodies
 }
 
 export class FastPath {
   private readonly matcher: TemplateMatcher<CachedGet>
   private readonly known: LRUCache<string, Known>
+  private readonly bodies: IdentityBodies
 
   constructor(
     private readonly cache: TieredCache,
@@ -71,6 +75,7 @@ export class FastPath {
     options: FastPathOptions,
   ) {
     this.matcher = new TemplateMatcher(routes.map((r) => [r.template, r] as const))
+    this.bodies = options.bodies
     this.known = new LRUCache<string, Known>({ maxSize: Math.max(1, options.maxMemoBytes), sizeCalculation: knownSize })
   }
 
@@ -94,7 +99,7 @@ export class FastPath {
     const ready = this.cache.peekL1(known.request, known.storageKey)
     if (!ready) return undefined
     known.route.count?.()
-    const response = serveReady(ready, request, known.route.policy, 'HIT-L1', method === 'HEAD')
+    const response = serveReady(ready, request, known.route.policy, this.bodies, 'HIT-L1', method === 'HEAD')
     this.record(method, known.route.template, response.status, performance.now() - started)
     return response
   }

@@ -1,7 +1,7 @@
-import { registry } from './metrics.ts'
+import type { Registry } from 'prom-client'
 
 /** A bare /metrics endpoint for processes without the HTTP API (the worker). */
-export function serveMetrics(hostname: string, port: number) {
+export function serveMetrics(registry: Registry, hostname: string, port: number) {
   return Bun.serve({
     hostname,
     port,

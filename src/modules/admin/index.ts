@@ -11,7 +11,7 @@ import { toPage } from '../../http/pagination.ts'
 import { parseId, parseLimit, parseOptionalId } from '../../http/params.ts'
 import { decodeTimestampCursor } from '../../http/timestamp-key.ts'
 import type { Sql } from '../../platform/db.ts'
-import { timed } from '../../platform/db-metrics.ts'
+import type { Timed } from '../../platform/db-metrics.ts'
 import type { Identity } from '../../http/caller.ts'
 import { readJsonObject, rejectUnknownFields } from '../../http/json-body.ts'
 import { PLANS } from '../../http/caller.ts'
@@ -37,7 +37,8 @@ const AUTH_ERRORS = {
   403: errorSchema('`forbidden` (not an admin) or `insufficient_scope`'),
 }
 
-export function adminRoutes(deps: { sql: Sql; cache: TieredCache; auth: Identity; cursors: CursorCodec }) {
+export function adminRoutes(deps: { sql: Sql; cache: TieredCache; auth: Identity; cursors: CursorCodec; timed: Timed }) {
+  const { timed } = deps
   return new Elysia({ name: 'admin' })
     .use(routeOptions())
     .get(

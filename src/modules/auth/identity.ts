@@ -6,7 +6,7 @@ import type { TieredCache } from '../../cache/tiered-cache.ts'
 import { scopesOfRole, type Account, type AccountCaller, type Caller, type CallerContext, type Credential, type Identity, type Scope } from '../../http/caller.ts'
 import { HttpError } from '../../http/errors.ts'
 import type { Sql } from '../../platform/db.ts'
-import { timed } from '../../platform/db-metrics.ts'
+import type { Timed } from '../../platform/db-metrics.ts'
 import { errorFields, type Logger } from '../../platform/log.ts'
 import { clearSessionCookie, readCookie, SESSION_COOKIE, sessionCookie, type CookieOptions } from './cookies.ts'
 import {
@@ -92,6 +92,7 @@ const CODECS = {
 const TOUCH_EVERY_MS = 60_000
 
 export interface AuthDeps {
+  timed: Timed
   config: Config
   sql: Sql
   cache: TieredCache
@@ -181,7 +182,7 @@ export class Auth implements Identity {
     const hash = hashToken(token)
     const clear = viaCookie ? clearSessionCookie(this.cookieOptions) : undefined
     const session = await this.lookup(CODECS.session, hash, [credentialScope(hash)], async () => {
-      const s = await timed('session_get', () => findSession(this.deps.sql, hash))
+      const s = await this.deps.timed('session_get', () => findSession(this.deps.sql, hash))
       return s && { id: s.id, user_id: s.user_id, expires_at: s.expires_at.toISOString() }
     })
     if (!session) return { error: unauthorized('invalid_token', 'the session is unknown or was signed out; sign in again'), setCookie: clear }
@@ -195,7 +196,7 @@ export class Auth implements Identity {
     if (refresh && expiresAt - now < (SESSION_LIFETIME_SECONDS * 1000) / 2) {
       // Another request or instance may have extended it first: then the row holds the new expiry.
       const extended =
-        (await timed('session_extend', () => extendSession(this.deps.sql, session.id))) ?? (await timed('session_get', () => findSession(this.deps.sql, hash)))?.expires_at
+        (await this.deps.timed('session_extend', () => extendSession(this.deps.sql, session.id))) ?? (await this.deps.timed('session_get', () => findSession(this.deps.sql, hash)))?.expires_at
       // Every instance must see the new expiry rather than its cached one.
       await this.deps.cache.invalidate(afterCredentialsChanged([hash]))
       if (extended) expiresAt = extended.getTime()
@@ -208,7 +209,7 @@ export class Auth implements Identity {
   private async resolveApiKey(key: string): Promise<Resolution> {
     const hash = hashToken(key)
     const k = await this.lookup(CODECS.apiKey, hash, [credentialScope(hash)], async () => {
-      const r = await timed('api_key_get', () => findApiKey(this.deps.sql, hash))
+      const r = await this.deps.timed('api_key_get', () => findApiKey(this.deps.sql, hash))
       return r && { ...r, expires_at: r.expires_at?.toISOString() ?? null, revoked_at: r.revoked_at?.toISOString() ?? null }
     })
     if (!k) return { error: unauthorized('invalid_token', 'unknown API key') }
@@ -225,7 +226,7 @@ export class Auth implements Identity {
   }
 
   private account(userId: string): Promise<Account | undefined> {
-    return this.lookup(CODECS.account, userId, [userScope(userId)], () => timed('account_get', () => findAccount(this.deps.sql, userId)))
+    return this.lookup(CODECS.account, userId, [userScope(userId)], () => this.deps.timed('account_get', () => findAccount(this.deps.sql, userId)))
   }
 
   /** A small record through the two-tier cache (the codec's name is its cache type); undefined when there is no such row. */
@@ -241,6 +242,6 @@ export class Auth implements Identity {
     if (now - (this.lastTouched.get(id) ?? 0) < TOUCH_EVERY_MS) return
     this.lastTouched.set(id, now)
     if (this.lastTouched.size > 10_000) this.lastTouched.clear()
-    timed('api_key_touch', () => touchApiKey(this.deps.sql, id)).catch((err: unknown) => this.deps.log.warn('could not record API key use', errorFields(err)))
+    this.deps.timed('api_key_touch', () => touchApiKey(this.deps.sql, id)).catch((err: unknown) => this.deps.log.warn('could not record API key use', errorFields(err)))
   }
 }

@@ -8,7 +8,7 @@ import { badRequest, HttpError, notFound } from '../../http/errors.ts'
 import { documentedResponses } from '../../http/openapi.ts'
 import { parseId } from '../../http/params.ts'
 import type { Sql } from '../../platform/db.ts'
-import { timed } from '../../platform/db-metrics.ts'
+import type { Timed } from '../../platform/db-metrics.ts'
 import { clearSessionCookie, clearStateCookie, readCookie, readStateCookie, safeReturnTo, sessionCookie, STATE_COOKIE, STATE_TTL_SECONDS, stateCookie } from './cookies.ts'
 import { SCOPES, type AccountCaller, type Caller, type CallerUsage, type Scope, type UsageReader } from '../../http/caller.ts'
 import { presentedCredential, type Auth } from './identity.ts'
@@ -53,6 +53,7 @@ interface Deps {
   sql: Sql
   cache: TieredCache
   auth: Auth
+  timed: Timed
   /** Today's usage of a caller (the events module's, handed over by createApp). */
   usageOf: UsageReader
 }
@@ -98,7 +99,7 @@ function me(caller: Caller, usage: CallerUsage) {
 }
 
 export function authRoutes(deps: Deps) {
-  const { config, sql, cache, auth } = deps
+  const { config, sql, cache, auth, timed } = deps
   const oidc = new OidcProviders(configuredProviders(config), config.PUBLIC_BASE_URL)
   // Config validation makes SESSION_SECRET present whenever a provider is; without providers every
   // provider is a 404 before the secret is needed.

@@ -3,7 +3,7 @@ import { HttpError } from '../../http/errors.ts'
 import type { ExportGate } from '../../http/export-gate.ts'
 import { etagMatches } from '../../http/serve-ready.ts'
 import type { Sql } from '../../platform/db.ts'
-import { timed } from '../../platform/db-metrics.ts'
+import type { Timed } from '../../platform/db-metrics.ts'
 import type { Caller, Identity } from '../../http/caller.ts'
 import type { EventBatcher } from './batcher.ts'
 import { consumeQuota, countToday, EXPORT_EVENT, quotaResetsAt, type NewEvent } from './service.ts'
@@ -26,7 +26,8 @@ export const quotaExceeded = (limit: number) =>
       `the quota resets at ${quotaResetsAt()}. Pro and admin accounts have no export limit.`,
   )
 
-export function createExportGate(deps: { config: Config; sql: Sql; auth: Identity; batcher: EventBatcher }): ExportGate {
+export function createExportGate(deps: { config: Config; sql: Sql; auth: Identity; batcher: EventBatcher; timed: Timed }): ExportGate {
+  const { timed } = deps
   return async (ctx, what, load) => {
     // Credentials first: an anonymous caller learns nothing, not even whether the id is valid.
     const caller = await deps.auth.require(ctx, 'export')

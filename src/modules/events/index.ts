@@ -2,7 +2,7 @@ import { Elysia } from 'elysia'
 import { badRequest } from '../../http/errors.ts'
 import { documentedResponses } from '../../http/openapi.ts'
 import type { Sql } from '../../platform/db.ts'
-import { timed } from '../../platform/db-metrics.ts'
+import type { Timed } from '../../platform/db-metrics.ts'
 import type { AccountCaller, Identity } from '../../http/caller.ts'
 import { readJsonObject, rejectUnknownFields } from '../../http/json-body.ts'
 import {
@@ -50,7 +50,8 @@ function parseEvent(raw: unknown, caller: AccountCaller, where: string): NewEven
 export { EVENT_TYPE, EventSchema } from './model.ts'
 export { listEvents } from './service.ts'
 
-export function eventRoutes(deps: { sql: Sql; auth: Identity }) {
+export function eventRoutes(deps: { sql: Sql; auth: Identity; timed: Timed }) {
+  const { timed } = deps
   return new Elysia({ name: 'events' })
     .post(
       '/events',

@@ -8,7 +8,7 @@ import { toPage } from '../../http/pagination.ts'
 import { parseId, parseLimit } from '../../http/params.ts'
 import { decodeTimestampCursor } from '../../http/timestamp-key.ts'
 import type { Sql } from '../../platform/db.ts'
-import { timed } from '../../platform/db-metrics.ts'
+import type { Timed } from '../../platform/db-metrics.ts'
 import type { Identity } from '../../http/caller.ts'
 import { optionalText, readJsonObject, rejectUnknownFields } from '../../http/json-body.ts'
 import {
@@ -50,7 +50,8 @@ function parseNewFavorite(body: Record<string, unknown>): NewFavorite {
   return { video_id, start_ms, end_ms, text: optionalText(body, 'text', MAX_FAVORITE_TEXT) }
 }
 
-export function favoriteRoutes(deps: { sql: Sql; auth: Identity; cursors: CursorCodec }) {
+export function favoriteRoutes(deps: { sql: Sql; auth: Identity; cursors: CursorCodec; timed: Timed }) {
+  const { timed } = deps
   return new Elysia({ name: 'favorites' })
     .use(routeOptions())
     .get(

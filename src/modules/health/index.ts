@@ -3,6 +3,7 @@ import { NO_STORE } from '../../http/cache-policy.ts'
 import { routeOptions } from '../../http/route-options.ts'
 import { ErrorSchema } from '../../http/errors.ts'
 import { pingDatabase, type Sql } from '../../platform/db.ts'
+import type { DatabaseBreaker } from '../../platform/db-breaker.ts'
 import { pingRedis, type RedisClient } from '../../platform/redis.ts'
 import { APP_VERSION } from '../../version.ts'
 
@@ -12,7 +13,7 @@ const State = t.Union([t.Literal('up'), t.Literal('down')])
 const Dependencies = { database: State, redis: t.Optional(State) }
 const up = (ok: boolean) => (ok ? ('up' as const) : ('down' as const))
 
-export function healthRoutes(deps: { sql: Sql; redis: RedisClient | undefined }) {
+export function healthRoutes(deps: { sql: Sql; redis: RedisClient | undefined; breaker?: DatabaseBreaker | undefined }) {
   return new Elysia({ name: 'health' })
     .use(routeOptions())
     .get('/health', () => ({ status: 'ok' as const, version: APP_VERSION, uptime_seconds: Math.floor(process.uptime()) }), {
@@ -24,7 +25,7 @@ export function healthRoutes(deps: { sql: Sql; redis: RedisClient | undefined })
       '/ready',
       async ({ status }) => {
         const [db, redis] = await Promise.all([
-          pingDatabase(deps.sql, PROBE_TIMEOUT_MS),
+          pingDatabase(deps.sql, PROBE_TIMEOUT_MS, deps.breaker),
           deps.redis ? pingRedis(deps.redis, PROBE_TIMEOUT_MS) : Promise.resolve(undefined),
         ])
         const states = { database: up(db), ...(redis === undefined ? {} : { redis: up(redis) }) }

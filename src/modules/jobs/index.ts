@@ -5,8 +5,8 @@ import type { CursorCodec } from '../../http/cursor-codec.ts'
 import { badRequest, ErrorSchema, notFound } from '../../http/errors.ts'
 import { parseEnum, parseId, parseLimit } from '../../http/params.ts'
 import type { Sql } from '../../platform/db.ts'
-import { timed } from '../../platform/db-metrics.ts'
-import { jobsCreatedTotal } from '../../platform/metrics.ts'
+import type { Timed } from '../../platform/db-metrics.ts'
+import type { Metrics } from '../../platform/metrics.ts'
 import { checkBodyFields, readJsonBody } from './body.ts'
 import { CREATE_JOB_FIELDS, CreateJobBody, JOB_KINDS, JOB_STATES, JobPage, JobSchema, ListJobsQuery, MAX_JOB_BODY_BYTES } from './model.ts'
 import { canonicalJobUrl, createJob, getJob, listJobs } from './service.ts'
@@ -20,7 +20,8 @@ function checkCreateJob(body: unknown): void {
   if (!JOB_KINDS.some((k) => k === body.kind)) throw badRequest('invalid_kind', `kind must be one of ${JOB_KINDS.join(', ')}`)
 }
 
-export function jobsRoutes(deps: { sql: Sql; cursors: CursorCodec }) {
+export function jobsRoutes(deps: { sql: Sql; cursors: CursorCodec; timed: Timed; metrics: Metrics }) {
+  const { timed } = deps
   return new Elysia({ name: 'jobs' })
     .use(routeOptions())
     .post(
@@ -28,7 +29,7 @@ export function jobsRoutes(deps: { sql: Sql; cursors: CursorCodec }) {
       async ({ body, status, set }) => {
         const parsed = canonicalJobUrl(body.url, body.kind)
         const { job, created } = await timed('job_create', () => createJob(deps.sql, parsed), [parsed.canonical])
-        if (created) jobsCreatedTotal.inc({ kind: job.kind })
+        if (created) deps.metrics.jobsCreatedTotal.inc({ kind: job.kind })
         set.headers.location = `/jobs/${job.id}`
         return created ? status(201, job) : status(200, job)
       },
