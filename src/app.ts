@@ -30,6 +30,7 @@ import { createUsageReader } from './modules/events/usage.ts'
 import { favoriteRoutes } from './modules/favorites/index.ts'
 import { healthRoutes } from './modules/health/index.ts'
 import { jobsRoutes } from './modules/jobs/index.ts'
+import { createJobService } from './modules/jobs/service.ts'
 import { metricsRoutes } from './modules/metrics/index.ts'
 import { searchRoutes } from './modules/search/index.ts'
 import { createSearchService } from './modules/search/service.ts'
@@ -86,6 +87,7 @@ export function createApp(deps: AppDeps) {
     videos: createVideoService({ ...services, cursors }),
     transcripts: createTranscriptService(services),
     search: createSearchService(services),
+    jobs: createJobService({ ...services, cursors, metrics }),
     timed,
     metrics,
     countSearch: () => metrics.searchQueriesTotal.inc(),

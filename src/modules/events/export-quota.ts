@@ -1,9 +1,9 @@
 import type { Config } from '../../config.ts'
-import { HttpError } from '../../http/errors.ts'
 import type { ExportGate } from '../../http/export-gate.ts'
 import { etagMatches } from '../../http/serve-ready.ts'
 import type { Sql } from '../../platform/db.ts'
 import type { Timed } from '../../platform/db-metrics.ts'
+import { QuotaExceeded } from '../../platform/domain-errors.ts'
 import type { Caller, Identity } from '../../http/caller.ts'
 import type { EventBatcher } from './batcher.ts'
 import { consumeQuota, countToday, EXPORT_EVENT, quotaResetsAt, type NewEvent } from './service.ts'
@@ -19,8 +19,7 @@ export function exportLimit(config: Config, caller: Pick<Caller, 'plan' | 'role'
 }
 
 export const quotaExceeded = (limit: number) =>
-  new HttpError(
-    402,
+  new QuotaExceeded(
     'quota_exceeded',
     `the free plan includes ${limit} transcript export${limit === 1 ? '' : 's'} per day (UTC) and today's are used; ` +
       `the quota resets at ${quotaResetsAt()}. Pro and admin accounts have no export limit.`,

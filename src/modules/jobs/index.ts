@@ -2,14 +2,13 @@ import { Elysia } from 'elysia'
 import { NO_STORE } from '../../http/cache-policy.ts'
 import { routeOptions } from '../../http/route-options.ts'
 import type { CursorCodec } from '../../http/cursor-codec.ts'
-import { badRequest, ErrorSchema, notFound } from '../../http/errors.ts'
+import { badRequest, ErrorSchema } from '../../http/errors.ts'
 import { parseEnum, parseId, parseLimit } from '../../http/params.ts'
-import type { Sql } from '../../platform/db.ts'
-import type { Timed } from '../../platform/db-metrics.ts'
-import type { Metrics } from '../../platform/metrics.ts'
+import { decodeTimestampCursor } from '../../http/timestamp-key.ts'
 import { checkBodyFields, readJsonBody } from './body.ts'
 import { CREATE_JOB_FIELDS, CreateJobBody, JOB_KINDS, JOB_STATES, JobPage, JobSchema, ListJobsQuery, MAX_JOB_BODY_BYTES } from './model.ts'
-import { canonicalJobUrl, createJob, getJob, listJobs } from './service.ts'
+import { jobListScope } from './queries.ts'
+import type { JobService } from './service.ts'
 
 const TAGS = ['jobs']
 
@@ -20,16 +19,14 @@ function checkCreateJob(body: unknown): void {
   if (!JOB_KINDS.some((k) => k === body.kind)) throw badRequest('invalid_kind', `kind must be one of ${JOB_KINDS.join(', ')}`)
 }
 
-export function jobsRoutes(deps: { sql: Sql; cursors: CursorCodec; timed: Timed; metrics: Metrics }) {
-  const { timed } = deps
+export function jobsRoutes(deps: { jobs: JobService; cursors: CursorCodec }) {
+  const { jobs } = deps
   return new Elysia({ name: 'jobs' })
     .use(routeOptions())
     .post(
       '/jobs',
       async ({ body, status, set }) => {
-        const parsed = canonicalJobUrl(body.url, body.kind)
-        const { job, created } = await timed('job_create', () => createJob(deps.sql, parsed), [parsed.canonical])
-        if (created) deps.metrics.jobsCreatedTotal.inc({ kind: job.kind })
+        const { job, created } = await jobs.create(body.url, body.kind)
         set.headers.location = `/jobs/${job.id}`
         return created ? status(201, job) : status(200, job)
       },
@@ -60,10 +57,7 @@ export function jobsRoutes(deps: { sql: Sql; cursors: CursorCodec; timed: Timed;
     .get(
       '/jobs/:id',
       async ({ params }) => {
-        const id = parseId(params.id)
-        const job = await timed('job_get', () => getJob(deps.sql, id), [id])
-        if (!job) throw notFound('job_not_found', `no job with id ${params.id}`)
-        return job
+        return jobs.get(parseId(params.id))
       },
       {
         cachePolicy: NO_STORE,
@@ -78,12 +72,10 @@ export function jobsRoutes(deps: { sql: Sql; cursors: CursorCodec; timed: Timed;
     .get(
       '/jobs',
       ({ query }) => {
-        const input = {
-          state: parseEnum('state', query.state, JOB_STATES),
-          limit: parseLimit(query.limit, 20, 100),
-          cursor: query.cursor === '' ? undefined : query.cursor,
-        }
-        return timed('job_list', () => listJobs(deps.sql, deps.cursors, input), [input.state, input.cursor])
+        const state = parseEnum('state', query.state, JOB_STATES)
+        const limit = parseLimit(query.limit, 20, 100)
+        const after = query.cursor === undefined || query.cursor === '' ? undefined : decodeTimestampCursor(deps.cursors, jobListScope(state), query.cursor)
+        return jobs.list({ state, limit, after })
       },
       {
         query: ListJobsQuery,
