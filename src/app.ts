@@ -19,15 +19,18 @@ import { errorFields, type Logger } from './platform/log.ts'
 import type { RedisClient } from './platform/redis.ts'
 import { adminCacheRoutes } from './modules/admin/cache.ts'
 import { adminRoutes } from './modules/admin/index.ts'
+import { createAdminService } from './modules/admin/service.ts'
 import { Auth } from './modules/auth/identity.ts'
 import { authRoutes } from './modules/auth/index.ts'
 import { docsRoutes } from './modules/docs/index.ts'
 import { EventBatcher } from './modules/events/batcher.ts'
 import { createExportGate } from './modules/events/export-quota.ts'
 import { eventRoutes } from './modules/events/index.ts'
+import { createEventService } from './modules/events/service.ts'
 import { createSearchRecorder } from './modules/events/search-usage.ts'
 import { createUsageReader } from './modules/events/usage.ts'
 import { favoriteRoutes } from './modules/favorites/index.ts'
+import { createFavoriteService } from './modules/favorites/service.ts'
 import { healthRoutes } from './modules/health/index.ts'
 import { jobsRoutes } from './modules/jobs/index.ts'
 import { createJobService } from './modules/jobs/service.ts'
@@ -81,6 +84,7 @@ export function createApp(deps: AppDeps) {
   const events = deps.events ?? new EventBatcher(deps.sql, deps.log, timed)
   const cursors = new CursorCodec(deps.cursorSecret)
   const services = { sql: deps.sql, cache: deps.cache, config: deps.config, timed }
+  const usageEvents = createEventService(services)
   const accounts = {
     ...deps,
     cursors,
@@ -88,6 +92,9 @@ export function createApp(deps: AppDeps) {
     transcripts: createTranscriptService(services),
     search: createSearchService(services),
     jobs: createJobService({ ...services, cursors, metrics }),
+    favorites: createFavoriteService({ ...services, cursors }),
+    usageEvents,
+    admin: createAdminService({ ...services, cursors, usageEvents }),
     timed,
     metrics,
     countSearch: () => metrics.searchQueriesTotal.inc(),

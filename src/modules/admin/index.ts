@@ -1,22 +1,17 @@
 import { Elysia } from 'elysia'
 import { PRIVATE_NO_STORE } from '../../http/cache-policy.ts'
 import { routeOptions } from '../../http/route-options.ts'
-import { afterAccountChanged } from '../../cache/scopes.ts'
-import type { TieredCache } from '../../cache/tiered-cache.ts'
 import type { CursorCodec } from '../../http/cursor-codec.ts'
 import { bigintField } from '../../http/cursor-fields.ts'
-import { badRequest, notFound } from '../../http/errors.ts'
+import { badRequest } from '../../http/errors.ts'
 import { documentedResponses } from '../../http/openapi.ts'
-import { toPage } from '../../http/pagination.ts'
 import { parseId, parseLimit, parseOptionalId } from '../../http/params.ts'
 import { decodeTimestampCursor } from '../../http/timestamp-key.ts'
-import type { Sql } from '../../platform/db.ts'
-import type { Timed } from '../../platform/db-metrics.ts'
 import type { Identity } from '../../http/caller.ts'
 import { readJsonObject, rejectUnknownFields } from '../../http/json-body.ts'
 import { PLANS } from '../../http/caller.ts'
-import { AccountSchema, setPlan } from '../auth/index.ts'
-import { EVENT_TYPE, listEvents } from '../events/index.ts'
+import { AccountSchema } from '../auth/index.ts'
+import { EVENT_TYPE } from '../events/index.ts'
 import {
   ADMIN_DEFAULT_LIMIT,
   ADMIN_MAX_LIMIT,
@@ -28,7 +23,7 @@ import {
   UserIdParams,
   UsersQuery,
 } from './model.ts'
-import { listUsersQuery, toAdminUser } from './service.ts'
+import { eventListScope, userListScope, type AdminService } from './service.ts'
 
 // Admin routes (role admin, `admin` scope): users, their plans, and the event log.
 
@@ -37,8 +32,8 @@ const AUTH_ERRORS = {
   403: errorSchema('`forbidden` (not an admin) or `insufficient_scope`'),
 }
 
-export function adminRoutes(deps: { sql: Sql; cache: TieredCache; auth: Identity; cursors: CursorCodec; timed: Timed }) {
-  const { timed } = deps
+export function adminRoutes(deps: { admin: AdminService; auth: Identity; cursors: CursorCodec }) {
+  const { admin } = deps
   return new Elysia({ name: 'admin' })
     .use(routeOptions())
     .get(
@@ -49,10 +44,8 @@ export function adminRoutes(deps: { sql: Sql; cache: TieredCache; auth: Identity
         const email = q.email === undefined || q.email === '' ? undefined : q.email
         if (email !== undefined && (email.length > 320 || /[\u0000-\u001f]/.test(email))) throw badRequest('invalid_email', 'email must be at most 320 characters without control characters')
         const limit = parseLimit(q.limit, ADMIN_DEFAULT_LIMIT, ADMIN_MAX_LIMIT)
-        const scope = `GET /admin/users ${JSON.stringify([email?.trim().toLowerCase() ?? null])}`
-        const after = q.cursor ? decodeTimestampCursor(deps.cursors, scope, q.cursor) : undefined
-        const rows = await timed('admin_user_list', () => listUsersQuery(deps.sql, { email, limit, after }))
-        return toPage(deps.cursors, rows, limit, scope, (r) => [r.created_key, r.id], toAdminUser)
+        const after = q.cursor ? decodeTimestampCursor(deps.cursors, userListScope(email), q.cursor) : undefined
+        return admin.users({ email, limit, after })
       },
       {
         query: UsersQuery,
@@ -74,11 +67,7 @@ export function adminRoutes(deps: { sql: Sql; cache: TieredCache; auth: Identity
         rejectUnknownFields(body, ['plan'])
         const plan = PLANS.find((p) => p === body.plan)
         if (!plan) throw badRequest('invalid_plan', `plan must be one of ${PLANS.join(', ')}`)
-        const account = await timed('user_set_plan', () => setPlan(deps.sql, id, plan))
-        if (!account) throw notFound('user_not_found', `no user with id ${id}`)
-        // Every credential of the user sees the new plan (and quota) on its next request, on every instance.
-        await deps.cache.invalidate(afterAccountChanged(id))
-        return account
+        return admin.setPlan(id, plan)
       },
       {
         parse: 'none',
@@ -106,10 +95,8 @@ export function adminRoutes(deps: { sql: Sql; cache: TieredCache; auth: Identity
         if (type !== undefined && !EVENT_TYPE.test(type)) throw badRequest('invalid_type', 'type must be an event type: a lower-case letter, then letters, digits, _ . : or -')
         const userId = parseOptionalId(q.user_id, 'user_id')
         const limit = parseLimit(q.limit, ADMIN_DEFAULT_LIMIT, ADMIN_MAX_LIMIT)
-        const scope = `GET /admin/events ${JSON.stringify([type ?? null, userId ?? null])}`
-        const [beforeId] = q.cursor ? deps.cursors.decode(scope, q.cursor, [bigintField]) : []
-        const rows = await timed('admin_event_list', () => listEvents(deps.sql, { type, userId, limit, beforeId }))
-        return toPage(deps.cursors, rows, limit, scope, (r) => [r.id], (r) => r)
+        const [beforeId] = q.cursor ? deps.cursors.decode(eventListScope(type, userId), q.cursor, [bigintField]) : []
+        return admin.events({ type, userId, limit, beforeId })
       },
       {
         query: EventsQuery,

@@ -1,7 +1,7 @@
 import type { Sql } from '../../platform/db.ts'
 import type { Timed } from '../../platform/db-metrics.ts'
 import { errorFields, type Logger } from '../../platform/log.ts'
-import { insertEvents, type NewEvent } from './service.ts'
+import { insertEvents, type NewEvent } from './queries.ts'
 
 // Events recorded off the request path (signed-in searches, exempt exports): kept in memory and
 // written with one multi-row INSERT every second, or as soon as a batch is full. close() (server

@@ -6,7 +6,7 @@ import type { Timed } from '../../platform/db-metrics.ts'
 import { QuotaExceeded } from '../../platform/domain-errors.ts'
 import type { Caller, Identity } from '../../http/caller.ts'
 import type { EventBatcher } from './batcher.ts'
-import { consumeQuota, countToday, EXPORT_EVENT, quotaResetsAt, type NewEvent } from './service.ts'
+import { consumeQuota, countToday, EXPORT_EVENT, quotaResetsAt, type NewEvent } from './queries.ts'
 
 // Exports (.srt/.vtt) need a signed-in caller and count against the daily export quota of the free
 // plan. The body itself is the shared cached export (it does not depend on the caller; the

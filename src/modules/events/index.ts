@@ -1,8 +1,6 @@
 import { Elysia } from 'elysia'
 import { badRequest } from '../../http/errors.ts'
 import { documentedResponses } from '../../http/openapi.ts'
-import type { Sql } from '../../platform/db.ts'
-import type { Timed } from '../../platform/db-metrics.ts'
 import type { AccountCaller, Identity } from '../../http/caller.ts'
 import { readJsonObject, rejectUnknownFields } from '../../http/json-body.ts'
 import {
@@ -17,7 +15,8 @@ import {
   MAX_EVENT_BODY_BYTES,
   MAX_EVENT_PAYLOAD_BYTES,
 } from './model.ts'
-import { insertEvents, RESERVED_EVENT_TYPES, type NewEvent } from './service.ts'
+import { RESERVED_EVENT_TYPES, type NewEvent } from './queries.ts'
+import type { EventService } from './service.ts'
 
 // POST /events and POST /events/batch: usage events recorded for the signed-in caller.
 
@@ -48,10 +47,10 @@ function parseEvent(raw: unknown, caller: AccountCaller, where: string): NewEven
 
 // The module's public face, besides its routes: what the admin module may use of events.
 export { EVENT_TYPE, EventSchema } from './model.ts'
-export { listEvents } from './service.ts'
+export type { EventService } from './service.ts'
 
-export function eventRoutes(deps: { sql: Sql; auth: Identity; timed: Timed }) {
-  const { timed } = deps
+export function eventRoutes(deps: { usageEvents: EventService; auth: Identity }) {
+  const { usageEvents: service } = deps
   return new Elysia({ name: 'events' })
     .post(
       '/events',
@@ -59,7 +58,7 @@ export function eventRoutes(deps: { sql: Sql; auth: Identity; timed: Timed }) {
         const caller = await deps.auth.requireAccount(ctx, 'write')
         const body = await readJsonObject(ctx.request, MAX_EVENT_BODY_BYTES)
         const event = parseEvent(body, caller, 'event')
-        const [stored] = await timed('event_insert', () => insertEvents(deps.sql, [event]))
+        const stored = await service.record(event)
         return ctx.status(201, stored)
       },
       {
@@ -91,7 +90,7 @@ export function eventRoutes(deps: { sql: Sql; auth: Identity; timed: Timed }) {
         }
         // All or nothing: every event is checked before any is stored.
         const events = list.map((e, i) => parseEvent(e, caller, `events[${i}]`))
-        const stored = await timed('events_insert', () => insertEvents(deps.sql, events))
+        const stored = await service.recordBatch(events)
         return ctx.status(201, { recorded: stored.length, ids: stored.map((e) => e.id) })
       },
       {

@@ -1,6 +1,6 @@
 import type { Identity } from '../../http/caller.ts'
 import type { EventBatcher } from './batcher.ts'
-import { SEARCH_EVENT } from './service.ts'
+import { SEARCH_EVENT } from './queries.ts'
 
 // A signed-in search is recorded as a usage event, off the hot path: the search answer is public
 // and cached, so it is produced (and may be served from L1) before anything here runs, and nothing

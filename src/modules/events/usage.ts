@@ -3,7 +3,7 @@ import type { UsageReader } from '../../http/caller.ts'
 import type { Sql } from '../../platform/db.ts'
 import type { Timed } from '../../platform/db-metrics.ts'
 import { exportLimit } from './export-quota.ts'
-import { quotaResetsAt, usageToday } from './service.ts'
+import { quotaResetsAt, usageToday } from './queries.ts'
 
 // A caller's usage today, as GET /auth/me shows it: the auth module gets this reader from createApp
 // rather than reaching into the events module's queries.

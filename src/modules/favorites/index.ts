@@ -2,13 +2,10 @@ import { Elysia } from 'elysia'
 import { PRIVATE_NO_STORE } from '../../http/cache-policy.ts'
 import { routeOptions } from '../../http/route-options.ts'
 import type { CursorCodec } from '../../http/cursor-codec.ts'
-import { badRequest, notFound } from '../../http/errors.ts'
+import { badRequest } from '../../http/errors.ts'
 import { documentedResponses } from '../../http/openapi.ts'
-import { toPage } from '../../http/pagination.ts'
 import { parseId, parseLimit } from '../../http/params.ts'
 import { decodeTimestampCursor } from '../../http/timestamp-key.ts'
-import type { Sql } from '../../platform/db.ts'
-import type { Timed } from '../../platform/db-metrics.ts'
 import type { Identity } from '../../http/caller.ts'
 import { optionalText, readJsonObject, rejectUnknownFields } from '../../http/json-body.ts'
 import {
@@ -24,7 +21,8 @@ import {
   MAX_FAVORITE_TEXT,
   MAX_MS,
 } from './model.ts'
-import { createFavorite, deleteFavorite, listFavoritesQuery, toFavorite, type NewFavorite } from './service.ts'
+import type { NewFavorite } from './queries.ts'
+import { favoriteListScope, type FavoriteService } from './service.ts'
 
 // GET /favorites, POST /favorites, DELETE /favorites/{id}: the caller's own, never cached in the
 // shared cache (per-user data), always `private, no-store`.
@@ -50,8 +48,8 @@ function parseNewFavorite(body: Record<string, unknown>): NewFavorite {
   return { video_id, start_ms, end_ms, text: optionalText(body, 'text', MAX_FAVORITE_TEXT) }
 }
 
-export function favoriteRoutes(deps: { sql: Sql; auth: Identity; cursors: CursorCodec; timed: Timed }) {
-  const { timed } = deps
+export function favoriteRoutes(deps: { favorites: FavoriteService; auth: Identity; cursors: CursorCodec }) {
+  const { favorites } = deps
   return new Elysia({ name: 'favorites' })
     .use(routeOptions())
     .get(
@@ -60,11 +58,8 @@ export function favoriteRoutes(deps: { sql: Sql; auth: Identity; cursors: Cursor
         const caller = await deps.auth.requireAccount(ctx, 'read')
         const userId = caller.account.id
         const limit = parseLimit(ctx.query.limit, FAVORITES_DEFAULT_LIMIT, FAVORITES_MAX_LIMIT)
-        // The scope names the owner too: a cursor is only good for the list it came from.
-        const scope = `GET /favorites ${userId}`
-        const after = ctx.query.cursor ? decodeTimestampCursor(deps.cursors, scope, ctx.query.cursor) : undefined
-        const rows = await timed('favorite_list', () => listFavoritesQuery(deps.sql, userId, limit, after), [userId, after])
-        return toPage(deps.cursors, rows, limit, scope, (r) => [r.created_key, r.id], toFavorite)
+        const after = ctx.query.cursor ? decodeTimestampCursor(deps.cursors, favoriteListScope(userId), ctx.query.cursor) : undefined
+        return favorites.list(userId, limit, after)
       },
       {
         query: ListQuery,
@@ -82,8 +77,7 @@ export function favoriteRoutes(deps: { sql: Sql; auth: Identity; cursors: Cursor
       async (ctx) => {
         const caller = await deps.auth.requireAccount(ctx, 'write')
         const input = parseNewFavorite(await readJsonObject(ctx.request, MAX_FAVORITE_BODY_BYTES))
-        const favorite = await timed('favorite_create', () => createFavorite(deps.sql, caller.account.id, input))
-        if (!favorite) throw notFound('video_not_found', `no video with id ${input.video_id}`)
+        const favorite = await favorites.create(caller.account.id, input)
         ctx.set.headers.location = `/favorites/${favorite.id}`
         return ctx.status(201, favorite)
       },
@@ -111,7 +105,7 @@ export function favoriteRoutes(deps: { sql: Sql; auth: Identity; cursors: Cursor
         const caller = await deps.auth.requireAccount(ctx, 'write')
         const id = parseId(ctx.params.id, 'favorite id')
         // Someone else's favorite is a 404 like a missing one: ids of other users' data are not confirmed.
-        if (!(await timed('favorite_delete', () => deleteFavorite(deps.sql, caller.account.id, id)))) throw notFound('favorite_not_found', `you have no favorite with id ${id}`)
+        await favorites.delete(caller.account.id, id)
         return ctx.status(204, null)
       },
       {
