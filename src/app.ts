@@ -21,6 +21,7 @@ import { adminCacheRoutes } from './modules/admin/cache.ts'
 import { adminRoutes } from './modules/admin/index.ts'
 import { createAdminService } from './modules/admin/service.ts'
 import { Auth } from './modules/auth/identity.ts'
+import { createAccountService } from './modules/auth/account-service.ts'
 import { authRoutes } from './modules/auth/index.ts'
 import { docsRoutes } from './modules/docs/index.ts'
 import { EventBatcher } from './modules/events/batcher.ts'
@@ -94,6 +95,7 @@ export function createApp(deps: AppDeps) {
     jobs: createJobService({ ...services, cursors, metrics }),
     favorites: createFavoriteService({ ...services, cursors }),
     usageEvents,
+    accounts: createAccountService(services),
     admin: createAdminService({ ...services, cursors, usageEvents }),
     timed,
     metrics,

@@ -1,14 +1,10 @@
 import { Elysia } from 'elysia'
 import { NO_STORE, PRIVATE_NO_STORE } from '../../http/cache-policy.ts'
 import { routeOptions } from '../../http/route-options.ts'
-import { afterAccountChanged, afterCredentialsChanged } from '../../cache/scopes.ts'
-import type { TieredCache } from '../../cache/tiered-cache.ts'
 import type { Config } from '../../config.ts'
-import { badRequest, HttpError, notFound } from '../../http/errors.ts'
+import { badRequest, HttpError } from '../../http/errors.ts'
 import { documentedResponses } from '../../http/openapi.ts'
 import { parseId } from '../../http/params.ts'
-import type { Sql } from '../../platform/db.ts'
-import type { Timed } from '../../platform/db-metrics.ts'
 import { clearSessionCookie, clearStateCookie, readCookie, readStateCookie, safeReturnTo, sessionCookie, STATE_COOKIE, STATE_TTL_SECONDS, stateCookie } from './cookies.ts'
 import { SCOPES, type AccountCaller, type Caller, type CallerUsage, type Scope, type UsageReader } from '../../http/caller.ts'
 import { presentedCredential, type Auth } from './identity.ts'
@@ -30,16 +26,8 @@ import {
   ProviderParams,
 } from './model.ts'
 import { configuredProviders, newLoginChecks, OidcProviders } from './oidc.ts'
-import {
-  createApiKey,
-  createSession,
-  deleteSession,
-  deleteUserSessions,
-  listApiKeys,
-  revokeApiKey,
-  SESSION_LIFETIME_SECONDS,
-  upsertOAuthAccount,
-} from './service.ts'
+import type { AccountService } from './account-service.ts'
+import { SESSION_LIFETIME_SECONDS } from './service.ts'
 import { hashToken, sameSecret } from './tokens.ts'
 
 // Sign-in (OpenID Connect code flow with PKCE), sign-out, who am I, and API keys.
@@ -50,10 +38,8 @@ export { normaliseEmail, setPlan } from './service.ts'
 
 interface Deps {
   config: Config
-  sql: Sql
-  cache: TieredCache
   auth: Auth
-  timed: Timed
+  accounts: AccountService
   /** Today's usage of a caller (the events module's, handed over by createApp). */
   usageOf: UsageReader
 }
@@ -99,7 +85,7 @@ function me(caller: Caller, usage: CallerUsage) {
 }
 
 export function authRoutes(deps: Deps) {
-  const { config, sql, cache, auth, timed } = deps
+  const { config, auth, accounts } = deps
   const oidc = new OidcProviders(configuredProviders(config), config.PUBLIC_BASE_URL)
   // Config validation makes SESSION_SECRET present whenever a provider is; without providers every
   // provider is a 404 before the secret is needed.
@@ -149,10 +135,8 @@ export function authRoutes(deps: Deps) {
         const callbackUrl = new URL(oidc.redirectUri(spec.name))
         callbackUrl.search = new URL(request.url).search
         const { subject, profile } = await oidc.exchange(spec, callbackUrl, saved)
-        const account = await timed('account_upsert', () => upsertOAuthAccount(sql, spec.name, subject, profile))
-        await cache.invalidate(afterAccountChanged(account.id)) // the profile may have changed
         const meta = { userAgent: request.headers.get('user-agent'), ip: server?.requestIP(request)?.address ?? null }
-        const session = await timed('session_create', () => createSession(sql, account.id, meta))
+        const session = await accounts.signIn(spec.name, subject, profile, meta)
         const headers = new Headers({ location: saved.returnTo })
         headers.append('set-cookie', clearStateCookie(auth.cookieOptions))
         headers.append('set-cookie', sessionCookie(session.token, SESSION_LIFETIME_SECONDS, auth.cookieOptions))
@@ -182,19 +166,14 @@ export function authRoutes(deps: Deps) {
       '/auth/logout',
       async (ctx) => {
         const presented = presentedCredential(ctx.request, config.ADMIN_TOKEN)
-        const hashes: string[] = []
         if (ctx.query.everywhere === 'true') {
           const caller = await auth.requireAccount(ctx, 'read')
-          hashes.push(...(await timed('session_delete_all', () => deleteUserSessions(sql, caller.account.id))))
+          await accounts.signOut({ everywhereFor: caller.account.id })
         } else if (presented?.kind === 'session') {
-          const hash = hashToken(presented.token)
-          await timed('session_delete', () => deleteSession(sql, hash))
-          hashes.push(hash)
+          await accounts.signOut({ sessionHash: hashToken(presented.token) })
         } else if (presented?.kind === 'api_key' || presented?.kind === 'admin_token') {
           throw badRequest('not_a_session', 'an API key is not signed out: revoke it with DELETE /auth/api-keys/{id} (or use ?everywhere=true to end your sessions)')
         }
-        // Every instance drops its cached lookups of these sessions now (bus), not after CACHE_SESSION_TTL.
-        await cache.invalidate(afterCredentialsChanged(hashes))
         return new Response(null, { status: 204, headers: { 'set-cookie': clearSessionCookie(auth.cookieOptions) } })
       },
       {
@@ -231,7 +210,7 @@ export function authRoutes(deps: Deps) {
         const body = ctx.request.body === null ? {} : await readJsonObject(ctx.request, MAX_KEY_BODY_BYTES)
         rejectUnknownFields(body, ['name', 'scopes', 'expires_in_days'])
         const input = { name: optionalText(body, 'name', MAX_KEY_NAME), scopes: keyScopes(body.scopes, caller), expiresAt: keyExpiry(body.expires_in_days) }
-        const created = await timed('api_key_create', () => createApiKey(sql, caller.account.id, input))
+        const created = await accounts.createKey(caller.account.id, input)
         return ctx.status(201, { ...created.view, key: created.key })
       },
       {
@@ -254,7 +233,7 @@ export function authRoutes(deps: Deps) {
       '/auth/api-keys',
       async (ctx) => {
         const caller = await auth.requireAccount(ctx, 'read')
-        return { items: await timed('api_key_list', () => listApiKeys(sql, caller.account.id)) }
+        return { items: await accounts.listKeys(caller.account.id) }
       },
       {
         cachePolicy: PRIVATE_NO_STORE,
@@ -270,10 +249,8 @@ export function authRoutes(deps: Deps) {
       async (ctx) => {
         const caller = await auth.requireAccount(ctx, 'write')
         const id = parseId(ctx.params.id, 'API key id')
-        const hash = await timed('api_key_revoke', () => revokeApiKey(sql, caller.account.id, id))
-        if (!hash) throw notFound('api_key_not_found', `you have no API key with id ${id}`)
         // Effective at once on every instance: their cached lookups of this key are dropped (bus).
-        await cache.invalidate(afterCredentialsChanged([hash]))
+        await accounts.revokeKey(caller.account.id, id)
         return ctx.status(204, null)
       },
       {
