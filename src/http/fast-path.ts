@@ -26,9 +26,9 @@ interface Known {
 /** Longer URLs (padded query strings) are left to the router rather than remembered. */
 const MAX_TARGET_CHARS = 2048
 /**
- * What one remembered URL costs beyond its strings, measured-by-construction rather than guessed
- * low: the entry, cache request and key memo objects (~200 bytes), the scopes array, the LRU's
- * slots and map entry (~150), and string headers.
+ * What one remembered URL costs beyond its strings, estimated on the high side (not measured): the
+ * entry, cache request and key memo objects (~200 bytes), the scopes array, the LRU's slots and map
+ * entry (~150), and string headers.
  */
 const KNOWN_OVERHEAD_BYTES = 512
 /** The storage key the cache builds for a request adds its epoch and versions to the request's key. */
