@@ -1,7 +1,7 @@
 import { Elysia } from 'elysia'
 import type { TieredCache } from './cache/tiered-cache.ts'
 import type { Config } from './config.ts'
-import type { CachePolicy } from './http/cache-policy.ts'
+import type { CachePolicy, CachePolicyTable } from './http/cache-policy.ts'
 import { CursorCodec } from './http/cursor-codec.ts'
 import { delivery, resultStatus } from './http/delivery.ts'
 import { httpErrorOf, jsonError } from './http/errors.ts'
@@ -79,6 +79,7 @@ export function createApp(deps: AppDeps) {
   const record = requestRecorder(deps.log, metricsOn ? metrics : undefined)
   // Filled from the routes' own declarations once they are all added (below).
   const policies = new Map<string, CachePolicy>()
+  const declaredPolicies: CachePolicyTable = policies
   const bodies = new IdentityBodies()
   // Accounts: one identity resolver for every route that needs the caller (src/modules/auth/identity.ts).
   const auth = new Auth({ ...deps, timed })
@@ -86,7 +87,8 @@ export function createApp(deps: AppDeps) {
   const cursors = new CursorCodec(deps.cursorSecret)
   const services = { sql: deps.sql, cache: deps.cache, config: deps.config, timed }
   const usageEvents = createEventService(services)
-  const accounts = {
+  // What the modules' routes are built from: the app's dependencies and the services made of them.
+  const modules = {
     ...deps,
     cursors,
     videos: createVideoService({ ...services, cursors }),
@@ -97,8 +99,6 @@ export function createApp(deps: AppDeps) {
     usageEvents,
     accounts: createAccountService(services),
     admin: createAdminService({ ...services, cursors, usageEvents }),
-    timed,
-    metrics,
     countSearch: () => metrics.searchQueriesTotal.inc(),
     usageOf: createUsageReader(services),
     auth,
@@ -142,15 +142,15 @@ export function createApp(deps: AppDeps) {
     .use(delivery(policies, bodies))
     .use(docsRoutes())
     .use(healthRoutes(deps))
-    .use(jobsRoutes(accounts))
-    .use(searchRoutes(accounts))
-    .use(videoRoutes(accounts))
-    .use(transcriptRoutes(accounts))
-    .use(authRoutes(accounts))
-    .use(favoriteRoutes(accounts))
-    .use(eventRoutes(accounts))
-    .use(adminRoutes(accounts))
-    .use(adminCacheRoutes(accounts))
+    .use(jobsRoutes(modules))
+    .use(searchRoutes(modules))
+    .use(videoRoutes(modules))
+    .use(transcriptRoutes(modules))
+    .use(authRoutes(modules))
+    .use(favoriteRoutes(modules))
+    .use(eventRoutes(modules))
+    .use(adminRoutes(modules))
+    .use(adminCacheRoutes(modules))
     .use(metricsOn ? metricsRoutes({ config: deps.config, registry: metrics.registry }) : new Elysia({ name: 'metrics-off' }))
   const declared = declaredRoutes(app.routes)
   for (const [template, policy] of declared.policies) policies.set(template, policy)
@@ -163,7 +163,7 @@ export function createApp(deps: AppDeps) {
     /** Answers fresh L1 hits of the public cached GETs before the router (fetch uses it). */
     fastPath: fast,
     /** The route templates' Cache-Control policies, as the routes declared them. */
-    policies: policies as ReadonlyMap<string, CachePolicy>,
+    policies: declaredPolicies,
     /** What Bun.serve calls: a Host check, the fast path, then the router. */
     fetch: (request: Request): Response | Promise<Response> => {
       const routable = routableRequest(request)
