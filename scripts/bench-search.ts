@@ -11,7 +11,7 @@
 import { createIfMissing } from '../loadtest/bench/database.ts'
 import { CursorCodec, readCursorSecret } from '../src/http/cursor-codec.ts'
 import { parseSearchQuery, type RawSearchQuery } from '../src/modules/search/params.ts'
-import { explainSearch, searchSegments } from '../src/modules/search/service.ts'
+import { explainSearch, searchSegments } from '../src/modules/search/queries.ts'
 import { createPool, type Sql } from '../src/platform/db.ts'
 import { createLogger } from '../src/platform/log.ts'
 import { migrate } from '../src/platform/migrate.ts'

@@ -46,14 +46,14 @@ console.log(`heap per cached URL (${urls.toLocaleString('en-US')} unique URLs a 
 try {
   for (const [kind, path] of Object.entries(KINDS)) {
     const cache = createCache(config, undefined, log, `probe-${kind}`)
-    const { fetch, fastLane } = createApp({ config, sql, redis: undefined, cache, log, cursorSecret: 'probe'.repeat(8) })
+    const { fetch, fastPath } = createApp({ config, sql, redis: undefined, cache, log, cursorSecret: 'probe'.repeat(8) })
     const ask = async (i: number) => (await fetch(new Request(`http://localhost${path(i)}`))).arrayBuffer()
     // Compiled code, pools and the first entries' structures are not what one more URL costs.
     for (let i = 0; i < 200; i++) await ask(i)
-    const [heap0, l1Before, laneBefore] = [heapBytes(), cache.l1Bytes, fastLane.stats.bytes]
+    const [heap0, l1Before, laneBefore] = [heapBytes(), cache.l1Bytes, fastPath.memoBytes]
     for (let i = 0; i < urls; i += CONCURRENCY) await Promise.all(Array.from({ length: CONCURRENCY }, (_, j) => ask(i + j)))
     const heap = (heapBytes() - heap0) / urls
-    const counted = (cache.l1Bytes - l1Before + fastLane.stats.bytes - laneBefore) / urls
+    const counted = (cache.l1Bytes - l1Before + fastPath.memoBytes - laneBefore) / urls
     console.log(`  ${kind.padEnd(15)} heap ${heap.toFixed(0).padStart(5)} B  counted ${counted.toFixed(0).padStart(5)} B  ${counted >= heap ? 'ok' : 'UNDERCOUNTED'}`)
     if (counted < heap) process.exitCode = 1
     await cache.close()

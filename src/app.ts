@@ -2,36 +2,51 @@ import { Elysia } from 'elysia'
 import { l1Budget } from './cache/create.ts'
 import type { TieredCache } from './cache/tiered-cache.ts'
 import type { Config } from './config.ts'
-import { cachePolicyTable, resolveCachePolicy } from './http/cache-policy.ts'
+import type { CachePolicy, CachePolicyTable } from './http/cache-policy.ts'
 import { CursorCodec } from './http/cursor-codec.ts'
 import { delivery, resultStatus } from './http/delivery.ts'
-import { HttpError, jsonError } from './http/errors.ts'
-import { FastLane, type FastRoute } from './http/fast-lane.ts'
-import { requestEnded, requestStarted } from './http/request-metrics.ts'
-import { requestRecorder } from './http/request-recorder.ts'
-import { validationFailure } from './http/validate.ts'
+import { httpErrorOf, jsonError } from './http/errors.ts'
+import { FastPath } from './http/fast-path.ts'
+import { IdentityBodies } from './http/identity-bodies.ts'
 import type { DocumentedRoute } from './http/openapi-document.ts'
+import { requestHooks, requestRecorder, UNMATCHED_ROUTE } from './http/request-recorder.ts'
+import { validationFailure } from './http/validate.ts'
 import { routableRequest } from './http/request-target.ts'
+import { declaredRoutes } from './http/route-options.ts'
 import type { Sql } from './platform/db.ts'
+import { registerCacheMetrics } from './cache/cache-metrics.ts'
+import type { DatabaseBreaker } from './platform/db-breaker.ts'
+import { createQueryTimer, type Timed } from './platform/db-metrics.ts'
 import { DatabaseUnavailableError, isDatabaseUnavailable } from './platform/db-errors.ts'
 import { errorFields, type Logger } from './platform/log.ts'
 import type { RedisClient } from './platform/redis.ts'
 import { adminCacheRoutes } from './modules/admin/cache.ts'
 import { adminRoutes } from './modules/admin/index.ts'
+import { createAdminService } from './modules/admin/service.ts'
 import { Auth } from './modules/auth/identity.ts'
+import { createAccountService } from './modules/auth/account-service.ts'
 import { authRoutes } from './modules/auth/index.ts'
 import { docsRoutes } from './modules/docs/index.ts'
 import { EventBatcher } from './modules/events/batcher.ts'
 import { createExportGate } from './modules/events/export-quota.ts'
 import { eventRoutes } from './modules/events/index.ts'
+import { createEventService } from './modules/events/service.ts'
 import { createSearchRecorder } from './modules/events/search-usage.ts'
+import { createUsageReader } from './modules/events/usage.ts'
 import { favoriteRoutes } from './modules/favorites/index.ts'
+import { createFavoriteService } from './modules/favorites/service.ts'
 import { healthRoutes } from './modules/health/index.ts'
 import { jobsRoutes } from './modules/jobs/index.ts'
+import { createJobService } from './modules/jobs/service.ts'
 import { metricsRoutes } from './modules/metrics/index.ts'
-import { countSearchQuery, searchRoutes } from './modules/search/index.ts'
+import { searchRoutes } from './modules/search/index.ts'
+import { createSearchService } from './modules/search/service.ts'
 import { transcriptRoutes } from './modules/transcripts/index.ts'
+import { createTranscriptService } from './modules/transcripts/service.ts'
 import { videoRoutes } from './modules/videos/index.ts'
+import { createVideoService } from './modules/videos/service.ts'
+import { registerJobQueueMetrics } from './modules/jobs/queue-metrics.ts'
+import { createMetrics, type Metrics } from './platform/metrics.ts'
 
 export interface AppDeps {
   config: Config
@@ -43,54 +58,62 @@ export interface AppDeps {
   cursorSecret: string
   /** Usage events written off the request path; serve passes its own to flush it at shutdown. */
   events?: EventBatcher
-}
-
-/** Route template for logs and metrics; never the raw path (one series per id would be unbounded). */
-export const UNMATCHED_ROUTE = '(unmatched)'
-
-/**
- * Public cached reads whose body is the same for every caller: the fast lane may answer their
- * fresh L1 hits, with the side effects their handlers have on every answer.
- */
-const FAST_ROUTES: Record<string, Omit<FastRoute, 'policy'>> = {
-  '/videos': {},
-  '/videos/:id': {},
-  '/videos/:id/transcript': {},
-  '/search': { onHit: countSearchQuery },
+  /** What this app counts into; its own unless serve passes the one its database breaker uses. */
+  metrics?: Metrics
+  /** How services run queries; by default timed into `metrics`, through `breaker`. */
+  timed?: Timed
+  /** The database's circuit breaker (external PostgreSQL only), for timed queries and /ready. */
+  breaker?: DatabaseBreaker
 }
 
 export function createApp(deps: AppDeps) {
-  const started = new WeakMap<Request, number>()
   const metricsOn = deps.config.ENABLE_METRICS
-  const record = requestRecorder(deps.log, metricsOn)
-  const policies = cachePolicyTable(deps.config)
-  const fastRoutes = new Map(Object.entries(FAST_ROUTES).map(([template, r]) => [template, { ...r, policy: resolveCachePolicy(policies, 'GET', template, 200) }]))
-  const lane = new FastLane(deps.cache, fastRoutes, record, l1Budget(deps.config.L1_MAX_BYTES).fastLane)
+  const metrics = deps.metrics ?? createMetrics()
+  const timed = deps.timed ?? createQueryTimer({ metrics, log: deps.log, slowQueryMs: deps.config.DB_SLOW_QUERY_MS, poolMax: deps.config.DB_POOL_MAX, breaker: deps.breaker })
+  registerCacheMetrics(metrics.registry, deps.cache)
+  registerJobQueueMetrics(metrics.registry, deps.sql)
+  const record = requestRecorder(deps.log, metricsOn ? metrics : undefined)
+  // Filled from the routes' own declarations once they are all added (below).
+  const policies = new Map<string, CachePolicy>()
+  const declaredPolicies: CachePolicyTable = policies
+  const bodies = new IdentityBodies()
   // Accounts: one identity resolver for every route that needs the caller (src/modules/auth/identity.ts).
-  const auth = new Auth(deps)
-  const events = deps.events ?? new EventBatcher(deps.sql, deps.log)
-  const accounts = {
+  const auth = new Auth({ ...deps, timed })
+  const events = deps.events ?? new EventBatcher(deps.sql, deps.log, timed)
+  const cursors = new CursorCodec(deps.cursorSecret)
+  const services = { sql: deps.sql, cache: deps.cache, config: deps.config, timed }
+  const usageEvents = createEventService(services)
+  // What the modules' routes are built from: the app's dependencies and the services made of them.
+  const modules = {
     ...deps,
-    cursors: new CursorCodec(deps.cursorSecret),
+    cursors,
+    videos: createVideoService({ ...services, cursors }),
+    transcripts: createTranscriptService(services),
+    search: createSearchService(services),
+    jobs: createJobService({ ...services, cursors, metrics }),
+    favorites: createFavoriteService({ ...services, cursors }),
+    usageEvents,
+    accounts: createAccountService({ ...services, cursors }),
+    admin: createAdminService({ ...services, cursors, usageEvents }),
+    countSearch: () => metrics.searchQueriesTotal.inc(),
+    usageOf: createUsageReader(services),
     auth,
     events,
-    exportGate: createExportGate({ ...deps, auth, batcher: events }),
+    exportGate: createExportGate({ ...deps, auth, batcher: events, timed }),
     onSearch: createSearchRecorder({ auth, events }),
   }
   // Elysia reads the path from the first `/` after index 11 of the URL unless told the host may be
   // short: with `Host: ab`, `/xyz/metrics` was routed as `/metrics` (src/http/request-target.ts).
   const app = new Elysia({ precompile: true, handler: { standardHostname: false } })
-    .onRequest(({ request }) => {
-      started.set(request, performance.now())
-      if (metricsOn) requestStarted()
-    })
+    .use(requestHooks(record, metricsOn ? metrics : undefined, resultStatus))
     .onError(({ code, error, set, request, route }) => {
       let status = 500
       let errCode = 'internal_error'
       let message = 'internal server error'
       // Elysia wraps errors thrown in a parse hook (e.g. a 413 while reading the body) in its own.
+      // Services throw domain errors; httpErrorOf gives each its status (the one mapping there is).
       const cause = error instanceof Error ? error.cause : undefined
-      const httpError = error instanceof HttpError ? error : cause instanceof HttpError ? cause : code === 'VALIDATION' ? validationFailure(error.all) : undefined
+      const httpError = httpErrorOf(error) ?? httpErrorOf(cause) ?? (code === 'VALIDATION' ? validationFailure(error.all) : undefined)
       if (httpError) {
         ;[status, errCode, message] = [httpError.status, httpError.code, httpError.message]
       } else if (code === 'NOT_FOUND') {
@@ -111,38 +134,39 @@ export function createApp(deps: AppDeps) {
       set.status = status
       return jsonError(status, errCode, message, status === 503 ? { 'retry-after': '1' } : undefined)
     })
-    .onAfterResponse(({ request, route, set, responseValue }) => {
-      const ms = performance.now() - (started.get(request) ?? performance.now())
-      const template = route || UNMATCHED_ROUTE
-      if (metricsOn) requestEnded()
-      record(request.method, template, resultStatus(responseValue, set), ms)
-    })
-    .use(delivery(policies, lane))
+    .use(delivery(policies, bodies))
     .use(docsRoutes(deps.config, (): readonly DocumentedRoute[] => app.routes))
     .use(healthRoutes(deps))
-    .use(jobsRoutes(accounts))
-    .use(searchRoutes(accounts))
-    .use(videoRoutes(accounts))
-    .use(transcriptRoutes(accounts))
-    .use(authRoutes(accounts))
-    .use(favoriteRoutes(accounts))
-    .use(eventRoutes(accounts))
-    .use(adminRoutes(accounts))
-    .use(adminCacheRoutes(accounts))
-    .use(metricsOn ? metricsRoutes(deps) : new Elysia({ name: 'metrics-off' }))
+    .use(jobsRoutes(modules))
+    .use(searchRoutes(modules))
+    .use(videoRoutes(modules))
+    .use(transcriptRoutes(modules))
+    .use(authRoutes(modules))
+    .use(favoriteRoutes(modules))
+    .use(eventRoutes(modules))
+    .use(adminRoutes(modules))
+    .use(adminCacheRoutes(modules))
+    .use(metricsOn ? metricsRoutes({ config: deps.config, registry: metrics.registry }) : new Elysia({ name: 'metrics-off' }))
+  const declared = declaredRoutes(app.routes)
+  for (const [template, policy] of declared.policies) policies.set(template, policy)
+  const fast = new FastPath(deps.cache, deps.config.ENABLE_CACHING ? declared.cached : [], record, { maxMemoBytes: l1Budget(deps.config.L1_MAX_BYTES).fastPath, bodies })
   return {
     /** The router: every route, hook and schema. */
     app,
-    /** Answers fresh L1 hits before the router (its `stats` show the memory it keeps). */
-    fastLane: lane,
-    /** What Bun.serve calls: a Host check, the fast lane, then the router. */
+    /** What this app counts: its own registry, never shared with another app in the process. */
+    metrics,
+    /** Answers fresh L1 hits of the public cached GETs before the router (fetch uses it). */
+    fastPath: fast,
+    /** The route templates' Cache-Control policies, as the routes declared them. */
+    policies: declaredPolicies,
+    /** What Bun.serve calls: a Host check, the fast path, then the router. */
     fetch: (request: Request): Response | Promise<Response> => {
       const routable = routableRequest(request)
       if (!routable) {
         record(request.method, UNMATCHED_ROUTE, 400, 0)
         return jsonError(400, 'invalid_host', 'the Host header is not a valid host[:port]')
       }
-      return lane.serve(routable) ?? app.fetch(routable)
+      return fast.serve(routable) ?? app.fetch(routable)
     },
   }
 }

@@ -1,4 +1,4 @@
-import { redactUrl } from './platform/redact.ts'
+import { redactUrl } from './redact.ts'
 
 // Every environment variable the server reads, parsed and validated once.
 // One table drives parsing, error messages and `--help`, so they cannot drift apart.

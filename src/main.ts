@@ -1,7 +1,7 @@
 #!/usr/bin/env bun
 import { ConfigError, loadConfig, secretValues } from './config.ts'
 import { createLogger } from './platform/log.ts'
-import { redactUrlPasswords, secretRedactor } from './platform/redact.ts'
+import { redactUrlPasswords, secretRedactor } from './redact.ts'
 import { healthcheckCommand } from './cli/healthcheck.ts'
 import { helpText } from './cli/help.ts'
 import { migrateCommand } from './cli/migrate.ts'

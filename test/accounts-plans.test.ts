@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import type postgres from 'postgres'
-import { listUsersQuery } from '../src/modules/admin/service.ts'
-import { countTodayQuery, listEventsQuery } from '../src/modules/events/service.ts'
-import { listFavoritesQuery } from '../src/modules/favorites/service.ts'
+import { listUsersQuery } from '../src/modules/admin/queries.ts'
+import { countTodayQuery, listEventsQuery } from '../src/modules/events/queries.ts'
+import { listFavoritesQuery } from '../src/modules/favorites/queries.ts'
 import { planNodes, type PlanNode } from './support/explain.ts'
 import { createTestDatabase, type TestDatabase } from './support/postgres.ts'
 

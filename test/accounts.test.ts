@@ -6,7 +6,7 @@ import { createSession } from '../src/modules/auth/service.ts'
 import { hashToken } from '../src/modules/auth/tokens.ts'
 import { closeRedis, type RedisClient } from '../src/platform/redis.ts'
 import { expectError, userWithKey } from './support/accounts.ts'
-import { TEST_CURSOR_SECRET, testConfig } from './support/app.ts'
+import { TEST_CURSOR_SECRET, testConfig, testTimed } from './support/app.ts'
 import { videoWithTranscript } from './support/fixtures.ts'
 import { createTestDatabase, quietLog, type TestDatabase } from './support/postgres.ts'
 import { connectedRedis, uniquePrefix } from './support/redis.ts'
@@ -36,7 +36,7 @@ beforeAll(async () => {
   const config = testConfig({ ADMIN_TOKEN })
   cache = createCache(config, redis, quietLog, uniquePrefix())
   await cache.start()
-  events = new EventBatcher(db.sql, quietLog)
+  events = new EventBatcher(db.sql, quietLog, testTimed())
   api = createApp({ config, sql: db.sql, redis, cache, log: quietLog, events, cursorSecret: TEST_CURSOR_SECRET })
   videoId = await videoWithTranscript(db.sql, 'accountsAAA', 30)
 }, 30_000)

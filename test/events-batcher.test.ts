@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { EventBatcher } from '../src/modules/events/batcher.ts'
 import { createPool } from '../src/platform/db.ts'
+import { testTimed } from './support/app.ts'
 import { createTestDatabase, quietLog, type TestDatabase } from './support/postgres.ts'
 
 // The in-memory batcher behind background usage events (signed-in searches, exempt exports).
@@ -17,7 +18,7 @@ const count = async (type: string) => (await db.sql<{ n: number }[]>`SELECT coun
 
 describe('EventBatcher', () => {
   test('a full batch is written at once, one multi-row INSERT per 100 events, keeping each event’s time', async () => {
-    const b = new EventBatcher(db.sql, quietLog, { flushIntervalMs: 60_000 })
+    const b = new EventBatcher(db.sql, quietLog, testTimed(), { flushIntervalMs: 60_000 })
     const at = '2025-03-04T05:06:07.000Z'
     for (let i = 0; i < 250; i++) b.record({ user_id: null, session_id: null, type: 'batch_a', payload: { i }, created_at: i === 0 ? at : undefined })
     await b.flush()
@@ -28,7 +29,7 @@ describe('EventBatcher', () => {
   })
 
   test('a partial batch waits for the interval; close() writes what is left and refuses more', async () => {
-    const b = new EventBatcher(db.sql, quietLog, { flushIntervalMs: 50 })
+    const b = new EventBatcher(db.sql, quietLog, testTimed(), { flushIntervalMs: 50 })
     b.record({ user_id: null, session_id: null, type: 'batch_b', payload: {} })
     expect(await count('batch_b')).toBe(0)
     for (let i = 0; i < 100 && (await count('batch_b')) === 0; i++) await Bun.sleep(10)
@@ -42,7 +43,7 @@ describe('EventBatcher', () => {
 
   test('a failing database drops the batch with a warning; record() never throws', async () => {
     const broken = createPool('postgres://postgres@127.0.0.1:1/nothing', { max: 1, applicationName: 'broken' })
-    const b = new EventBatcher(broken, quietLog, { maxPending: 3 })
+    const b = new EventBatcher(broken, quietLog, testTimed(), { maxPending: 3 })
     for (let i = 0; i < 5; i++) b.record({ user_id: null, session_id: null, type: 'batch_c', payload: {} })
     await b.close()
     expect(b.stats).toMatchObject({ recorded: 3, written: 0, dropped: 5 })

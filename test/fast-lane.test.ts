@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { registry } from '../src/platform/metrics.ts'
+import { l1Budget } from '../src/cache/create.ts'
 import { testApp } from './support/app.ts'
 import { videoWithTranscript } from './support/fixtures.ts'
 import { createTestDatabase, type TestDatabase } from './support/postgres.ts'
 
-// The fast lane (src/http/fast-lane.ts) answers fresh L1 hits of URLs the router has served before.
+// The fast path (src/http/fast-path.ts) answers fresh L1 hits of the declared public cached GETs.
 // Each test counts the requests that reach the router (an onRequest hook) to tell who answered,
 // and checks the lane's answers are the router's, header for header.
 
@@ -32,14 +32,14 @@ function countingApp(env: Record<string, string> = {}) {
 
 const headersOf = (res: Response) => Object.fromEntries([...res.headers.entries()].sort(([a], [b]) => a.localeCompare(b)))
 
-async function metricValue(name: string, labels: Record<string, string> = {}): Promise<number> {
-  const metric = await registry.getSingleMetric(name)?.get()
+async function metricValue(api: ReturnType<typeof countingApp>, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const metric = await api.metrics.registry.getSingleMetric(name)?.get()
   const match = metric?.values.find((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val))
   return match?.value ?? 0
 }
 
-describe('the fast lane', () => {
-  test('answers a learned URL without the router, with exactly the router’s headers and bytes, in every variant', async () => {
+describe('the fast path', () => {
+  test('answers a cached URL without the router, with exactly the router’s headers and bytes, in every variant', async () => {
     const api = countingApp()
     const variants: [string, RequestInit][] = [
       ['gzip', { headers: { 'accept-encoding': 'gzip' } }],
@@ -74,15 +74,20 @@ describe('the fast lane', () => {
     expect(await revalidated.text()).toBe('')
   })
 
-  test('leaves to the router: other spellings of a URL, callers with credentials, and writes', async () => {
+  test('answers other spellings of a cached URL from the same L1 entry, exactly as the router does; leaves callers with credentials and writes to the router', async () => {
     const api = countingApp()
     await api.request(`/videos/${videoId}`)
     let before = api.routed()
-    // Not learned yet: the router answers each once (from L1), then the lane knows them too.
+    // The route's own parser makes the same cache request of these (ids are case-insensitive,
+    // unknown parameters ignored): the fast path answers them from the entry the router filled.
     for (const path of [`/videos/${videoId.toUpperCase()}`, `/videos/${videoId}?utm=x`]) {
-      expect((await api.request(path)).headers.get('x-cache')).toBe('HIT-L1')
-      expect((await api.request(path)).headers.get('x-cache')).toBe('HIT-L1')
+      const fast = await api.request(path)
+      expect({ path, xCache: fast.headers.get('x-cache') }).toEqual({ path, xCache: 'HIT-L1' })
+      const router = await api.app.handle(new Request(`http://localhost${path}`))
+      expect(headersOf(fast)).toEqual(headersOf(router))
+      expect(await fast.text()).toBe(await router.text())
     }
+    // Only the direct router calls above reached it.
     expect(api.routed() - before).toBe(2)
 
     before = api.routed()
@@ -101,7 +106,7 @@ describe('the fast lane', () => {
     expect(api.routed() - before).toBe(1)
   })
 
-  test('learns only URLs whose path the router read the same way (an odd Host header cannot make it answer for another path)', async () => {
+  test('an odd Host header cannot make it answer for another path', async () => {
     const api = countingApp()
     await api.request(`/videos/${videoId}`)
     // With a one-letter host the router (Elysia) reads the path from a fixed offset of the URL and
@@ -116,13 +121,19 @@ describe('the fast lane', () => {
 
   test('a one-letter Host cannot make it answer one query with the results of another', async () => {
     const api = countingApp()
-    // The router reads `/search?q=evil` out of this URL; the URL itself asks for q=a/search?q=evil.
+    // The URL asks for q=a/search?q=evil; a router reading the path from a fixed offset would see `/search?q=evil`.
     const odd = 'http://a/search?q=a/search?q=evil'
-    await api.fetch(new Request(odd))
+    const first = await api.fetch(new Request(odd))
+    expect(first.headers.get('x-cache')).toBe('MISS')
     const before = api.routed()
-    await api.fetch(new Request(odd))
-    await api.fetch(new Request('http://localhost/search?q=a/search?q=evil'))
-    expect(api.routed() - before).toBe(2)
+    const fast = await api.fetch(new Request(odd))
+    expect([api.routed() - before, fast.headers.get('x-cache')]).toEqual([0, 'HIT-L1'])
+    // Its answer is the one for the query the URL really asks, as the router gives it.
+    const router = await api.app.handle(new Request('http://localhost/search?q=a%2Fsearch%3Fq%3Devil'))
+    expect(router.headers.get('x-cache')).toBe('HIT-L1')
+    expect(await fast.text()).toBe(await router.text())
+    // And nothing was cached (or answered) for q=evil.
+    expect((await api.request('/search?q=evil')).headers.get('x-cache')).toBe('MISS')
   })
 
   test('URLs over 2,048 characters are left to the router, not remembered', async () => {
@@ -170,16 +181,43 @@ describe('the fast lane', () => {
     const api = countingApp()
     const path = '/search?q=ready%20responses&limit=2'
     expect((await api.request(path)).status).toBe(200)
-    const searches = await metricValue('search_queries_total')
-    const served = await metricValue('http_requests_total', { method: 'GET', route: '/search', status: '200' })
+    const searches = await metricValue(api, 'search_queries_total')
+    const served = await metricValue(api, 'http_requests_total', { method: 'GET', route: '/search', status: '200' })
     const before = api.routed()
     for (let i = 0; i < 5; i++) expect((await api.request(path)).headers.get('x-cache')).toBe('HIT-L1')
     expect(api.routed()).toBe(before)
-    expect((await metricValue('search_queries_total')) - searches).toBe(5)
-    expect((await metricValue('http_requests_total', { method: 'GET', route: '/search', status: '200' })) - served).toBe(5)
+    expect((await metricValue(api, 'search_queries_total')) - searches).toBe(5)
+    expect((await metricValue(api, 'http_requests_total', { method: 'GET', route: '/search', status: '200' })) - served).toBe(5)
   })
 
-  test('ENABLE_CACHING=false: nothing is learned, every request is the router’s', async () => {
+  test('bad input is the router’s to answer (a 400), and is not remembered', async () => {
+    const api = countingApp()
+    const before = api.routed()
+    for (const path of ['/videos/not-a-uuid', '/search?q=', '/videos?limit=0']) {
+      expect({ path, status: (await api.request(path)).status }).toEqual({ path, status: 400 })
+    }
+    expect(api.routed() - before).toBe(3)
+    expect(api.fastPath.memoBytes).toBe(0)
+    // A repeated parameter reads as the router's query parser reads it (the last one wins), on both paths.
+    const router = await api.request('/search?q=a&q=b')
+    const fast = await api.request('/search?q=a&q=b')
+    expect([router.headers.get('x-cache'), fast.headers.get('x-cache')]).toEqual(['MISS', 'HIT-L1'])
+    expect(api.routed() - before).toBe(4)
+    const last = await api.app.handle(new Request('http://localhost/search?q=b'))
+    expect([last.headers.get('x-cache'), await last.text()]).toEqual(['HIT-L1', await fast.text()])
+  })
+
+  test('remembers URLs within its stated budget (an eighth of L1_MAX_BYTES)', async () => {
+    const api = countingApp({ L1_MAX_BYTES: String(2 * 1024 * 1024) })
+    const budget = l1Budget(2 * 1024 * 1024).fastPath
+    expect(budget).toBe(256 * 1024)
+    // Distinct URLs of a cached route that are not in L1: each is parsed and remembered, none answered.
+    for (let i = 0; i < 5000; i++) expect(api.fastPath.serve(new Request(`http://localhost/videos/${crypto.randomUUID()}?n=${i}`))).toBeUndefined()
+    expect(api.fastPath.memoBytes).toBeGreaterThan(budget * 0.9)
+    expect(api.fastPath.memoBytes).toBeLessThanOrEqual(budget)
+  })
+
+  test('ENABLE_CACHING=false: every request is the router’s', async () => {
     const api = countingApp({ ENABLE_CACHING: 'false' })
     for (let i = 0; i < 3; i++) expect((await api.request(`/videos/${videoId}`)).headers.get('x-cache')).toBe('BYPASS')
     expect(api.routed()).toBe(3)

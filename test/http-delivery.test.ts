@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { cachePolicyTable } from '../src/http/cache-policy.ts'
 import { acceptsGzip } from '../src/http/accept-encoding.ts'
-import { testApp, testConfig } from './support/app.ts'
+import { testApp } from './support/app.ts'
 import { videoWithTranscript } from './support/fixtures.ts'
 import { createTestDatabase, type TestDatabase } from './support/postgres.ts'
 
@@ -90,9 +89,9 @@ describe('Cache-Control, Vary and encoding, route by route', () => {
     expect((await custom.request('/search?q=cache')).headers.get('cache-control')).toBe('public, max-age=7, stale-while-revalidate=60')
   })
 
-  test('no GET route in the OpenAPI document lacks an entry in the policy table', async () => {
+  test('no GET route in the OpenAPI document lacks a declared policy', async () => {
     const doc = (await (await get('/swagger/json')).json()) as { paths: Record<string, Record<string, unknown>> }
-    const table = cachePolicyTable(testConfig())
+    const table = testApp(db.sql).policies
     const getPaths = Object.entries(doc.paths)
       .filter(([, methods]) => 'get' in methods)
       .map(([path]) => path.replace(/\{(\w+)\}/g, ':$1'))

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { listJobsQuery } from '../src/modules/jobs/service.ts'
+import { listJobsQuery } from '../src/modules/jobs/queries.ts'
 import { testApp, testCursors } from './support/app.ts'
 import { describeNode, indexesOf, planNodes } from './support/explain.ts'
 import { createTestDatabase, type TestDatabase } from './support/postgres.ts'

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { configureQueryMetrics } from '../src/platform/db-metrics.ts'
+import { createQueryTimer } from '../src/platform/db-metrics.ts'
+import { createMetrics } from '../src/platform/metrics.ts'
 import { closeRedis, createRedis } from '../src/platform/redis.ts'
 import { startWorker } from '../src/worker/index.ts'
 import { testApp } from './support/app.ts'
@@ -21,8 +22,7 @@ let api: ReturnType<typeof testApp>
 beforeAll(async () => {
   db = await createTestDatabase({ migrated: true })
   videoId = await videoWithTranscript(db.sql, 'metricsVid1', 20)
-  api = testApp(db.sql, { env: { CACHE_VIDEO_TTL: '1', CACHE_GRACE: '60' } })
-  configureQueryMetrics({ slowQueryMs: 100, poolMax: 5, log: quietLog }) // as serve does at startup
+  api = testApp(db.sql, { env: { CACHE_VIDEO_TTL: '1', CACHE_GRACE: '60', DB_POOL_MAX: '5' } })
 }, 60_000)
 afterAll(async () => {
   await db.drop()
@@ -136,6 +136,8 @@ describe('bounded labels', () => {
     await fresh.request(`/videos/${crypto.randomUUID()}`)
     await fresh.request(`/nope/${crypto.randomUUID()}`)
     await fresh.request('/videos/not-a-uuid')
+    // The app counts only its own requests: a first scrape makes the series of /metrics itself.
+    await scrape(fresh)
     const before = await scrape(fresh)
     const count = (t: string) => seriesOf(t, 'http_requests_total').length + seriesOf(t, 'http_request_duration_seconds_bucket').length
     for (let i = 0; i < 10_000; i += 500) {
@@ -191,19 +193,19 @@ describe('each metric moves when its event happens', () => {
   test('slow queries are counted and logged with parameters redacted', async () => {
     const lines: string[] = []
     const log = { debug() {}, info() {}, error() {}, warn: (msg: string, f?: Record<string, unknown>) => lines.push(JSON.stringify({ msg, ...f })) }
-    configureQueryMetrics({ slowQueryMs: 0, poolMax: 5, log })
-    try {
-      const t0 = await scrape()
+    // Every query is slow to this app's timer.
+    const metrics = createMetrics()
+    const slow = testApp(db.sql, { log, metrics, timed: createQueryTimer({ metrics, log, slowQueryMs: 0, poolMax: 5 }) })
+    {
+      const t0 = await scrape(slow)
       const id = await videoWithTranscript(db.sql, 'metricsVid3', 1)
-      await api.request(`/videos/${id}`)
-      const t1 = await scrape()
+      await slow.request(`/videos/${id}`)
+      const t1 = await scrape(slow)
       expect(value(t1, 'db_slow_queries_total', { operation: 'video_get' }) - value(t0, 'db_slow_queries_total', { operation: 'video_get' })).toBe(1)
       const line = lines.find((l) => l.includes('"operation":"video_get"'))
       expect(line).toContain('"msg":"slow query"')
       expect(line).toContain('"params":"[1 redacted]"')
       expect(line).not.toContain(id)
-    } finally {
-      configureQueryMetrics({ slowQueryMs: 100, poolMax: 5, log: quietLog })
     }
   })
 
@@ -243,7 +245,8 @@ describe('each metric moves when its event happens', () => {
     const t1 = await scrape()
     expect(value(t1, 'jobs_created_total', { kind: 'single' }) - value(t0, 'jobs_created_total', { kind: 'single' })).toBe(1)
     expect(value(t1, 'jobs_pending')).toBe(1)
-    const worker = startWorker({ sql: db.sql, log: quietLog, argv: [join(ROOT, 'test/fixtures/fake-transcriber.sh')], concurrency: 1, maxAttempts: 1, stuckAfterSeconds: 60, pollIntervalMs: 20 })
+    // In one process with the app here, the worker counts into the app's metrics (its CLI serves its own).
+    const worker = startWorker({ sql: db.sql, log: quietLog, argv: [join(ROOT, 'test/fixtures/fake-transcriber.sh')], concurrency: 1, maxAttempts: 1, stuckAfterSeconds: 60, pollIntervalMs: 20, metrics: api.metrics })
     try {
       for (let i = 0; i < 200 && value(await scrape(), 'jobs_pending') > 0; i++) await Bun.sleep(25)
       for (let i = 0; i < 200 && value(await scrape(), 'jobs_finished_total', { result: 'completed' }) === value(t0, 'jobs_finished_total', { result: 'completed' }); i++) await Bun.sleep(25)
@@ -254,6 +257,24 @@ describe('each metric moves when its event happens', () => {
     expect(value(t2, 'jobs_finished_total', { result: 'completed' }) - value(t0, 'jobs_finished_total', { result: 'completed' })).toBe(1)
     expect(value(t2, 'jobs_pending')).toBe(0)
     expect(value(t2, 'db_query_duration_seconds_count', { operation: 'job_claim' })).toBeGreaterThan(0)
+  })
+})
+
+describe('one metrics object per app', () => {
+  test('two apps in one process count apart: requests, searches, queries and cache hits', async () => {
+    const [a, b] = [testApp(db.sql), testApp(db.sql)]
+    for (let i = 0; i < 3; i++) await a.request(`/videos/${videoId}`)
+    await a.request('/search?q=separate%20counters')
+    const [ta, tb] = [await scrape(a), await scrape(b)]
+    expect(value(ta, 'http_requests_total', { route: '/videos/:id', status: '200' })).toBe(3)
+    expect(value(tb, 'http_requests_total', { route: '/videos/:id', status: '200' })).toBe(0)
+    expect(value(ta, 'search_queries_total')).toBe(1)
+    expect(value(tb, 'search_queries_total')).toBe(0)
+    expect(value(ta, 'db_query_duration_seconds_count', { operation: 'video_get' })).toBe(1)
+    expect(value(tb, 'db_query_duration_seconds_count', { operation: 'video_get' })).toBe(0)
+    expect(value(ta, 'cache_hits_total', { cache_type: 'video', tier: 'l1' })).toBe(2)
+    expect(value(tb, 'cache_hits_total', { cache_type: 'video', tier: 'l1' })).toBe(0)
+    expect(a.metrics.registry).not.toBe(b.metrics.registry)
   })
 })
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from 'bun:test'
 import { createLogger, SerialisedFields } from '../src/platform/log.ts'
-import { redactUrl, redactUrlPasswords, secretRedactor } from '../src/platform/redact.ts'
+import { redactUrl, redactUrlPasswords, secretRedactor } from '../src/redact.ts'
 
 describe('redaction', () => {
   test('URL passwords are masked wherever they appear; URLs without one are left alone', () => {

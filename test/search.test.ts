@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { parseSearchQuery } from '../src/modules/search/params.ts'
-import { explainSearch } from '../src/modules/search/service.ts'
+import { explainSearch } from '../src/modules/search/queries.ts'
 import { seedDatabase } from '../src/seed/index.ts'
 import { testApp, testCursors } from './support/app.ts'
 import { createTestDatabase, type TestDatabase } from './support/postgres.ts'

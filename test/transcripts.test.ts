@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { randomUUID } from 'node:crypto'
-import { readTranscriptQuery } from '../src/modules/transcripts/service.ts'
+import { readTranscriptQuery } from '../src/modules/transcripts/queries.ts'
 import { testApp } from './support/app.ts'
 import { indexesOf, planNodes } from './support/explain.ts'
 import { createTestDatabase, type TestDatabase } from './support/postgres.ts'

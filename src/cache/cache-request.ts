@@ -1,7 +1,7 @@
 import type { Codec } from './codec.ts'
 
 // What a cached read asks the two-tier cache for. Its own file because callers keep it too: the
-// fast lane (src/http/fast-lane.ts) asks L1 again for the same URL without running the route's parsing.
+// fast path (src/http/fast-path.ts) remembers the request of each URL and asks L1 with it.
 
 export interface CacheRequest<V> {
   /** Resource name for stats and the namespace scope: 'video', 'transcript', 'search', … */

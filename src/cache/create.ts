@@ -4,13 +4,13 @@ import type { RedisClient } from '../platform/redis.ts'
 import { TieredCache } from './tiered-cache.ts'
 
 /**
- * How `L1_MAX_BYTES` is shared: the cached values get 7/8 of it, the fast lane's memory of URLs
- * (src/http/fast-lane.ts) the rest, so the one setting bounds everything a flood of unique URLs
+ * How `L1_MAX_BYTES` is shared: the cached values get 7/8 of it, the fast path's memory of URLs
+ * (src/http/fast-path.ts) the rest, so the one setting bounds everything a flood of unique URLs
  * can make the process keep.
  */
-export function l1Budget(maxBytes: number): { values: number; fastLane: number } {
-  const fastLane = Math.floor(maxBytes / 8)
-  return { values: maxBytes - fastLane, fastLane }
+export function l1Budget(maxBytes: number): { values: number; fastPath: number } {
+  const fastPath = Math.floor(maxBytes / 8)
+  return { values: maxBytes - fastPath, fastPath }
 }
 
 /**

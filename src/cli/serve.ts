@@ -7,7 +7,8 @@ import { readCursorSecret } from '../http/cursor-codec.ts'
 import { jsonError } from '../http/errors.ts'
 import { EventBatcher } from '../modules/events/batcher.ts'
 import { guardDatabase, openDatabase } from '../platform/database.ts'
-import { configureQueryMetrics } from '../platform/db-metrics.ts'
+import { createQueryTimer } from '../platform/db-metrics.ts'
+import { createMetrics } from '../platform/metrics.ts'
 import { readDeploymentIdentity } from '../platform/deployment.ts'
 import { guardHeap } from '../platform/heap-guard.ts'
 import { errorFields, type Logger } from '../platform/log.ts'
@@ -55,10 +56,6 @@ async function start(config: Config, log: Logger, opened: Opened): Promise<Serve
   opened.add(() => db.close())
   const redis = config.REDIS_URL ? createRedis(config.REDIS_URL, log) : undefined
   if (redis) opened.add(() => closeRedis(redis))
-  // Usage events recorded off the request path; written out after the last request at shutdown.
-  const events = new EventBatcher(db.sql, log)
-  opened.add(() => events.close())
-  configureQueryMetrics({ slowQueryMs: config.DB_SLOW_QUERY_MS, poolMax: db.poolMax, log })
   await migrate(db.sql, MIGRATION_FILES, log)
   if (db.kind === 'embedded' && config.SEED_DEMO && !(await hasVideos(db.sql))) {
     log.info('empty embedded database: seeding demo data (SEED_DEMO=false turns this off)')
@@ -75,9 +72,16 @@ async function start(config: Config, log: Logger, opened: Opened): Promise<Serve
   })
   await cache.start()
   if (redis) log.info('cache: L1 and Redis', { prefix, bus_trusted: cache.busTrusted })
-  opened.add(guardDatabase(config, log))
+  // One metrics object for this server: the breaker, the query timer and the app record into it.
+  const metrics = createMetrics()
+  const guard = guardDatabase(config, log, metrics)
+  opened.add(guard.stop)
+  const timed = createQueryTimer({ metrics, log, slowQueryMs: config.DB_SLOW_QUERY_MS, poolMax: db.poolMax, breaker: guard.breaker })
+  // Usage events recorded off the request path; written out after the last request at shutdown.
+  const events = new EventBatcher(db.sql, log, timed)
+  opened.add(() => events.close())
   const cursorSecret = await readCursorSecret(db.sql)
-  const { app, fetch } = createApp({ config, sql: db.sql, redis, cache, log, events, cursorSecret })
+  const { app, fetch } = createApp({ config, sql: db.sql, redis, cache, log, events, cursorSecret, metrics, timed, breaker: guard.breaker })
   const server = Bun.serve({
     port: config.PORT,
     hostname: config.HOST,

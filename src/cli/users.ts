@@ -2,20 +2,9 @@ import { createCache } from '../cache/create.ts'
 import { resolveCachePrefix } from '../cache/prefix.ts'
 import { afterAccountChanged, afterCredentialsChanged } from '../cache/scopes.ts'
 import type { Config } from '../config.ts'
-import { listUsersQuery, toAdminUser } from '../modules/admin/service.ts'
-import {
-  createAccount,
-  createApiKey,
-  findAccountsByEmail,
-  PLANS,
-  revokeApiKeysOf,
-  ROLES,
-  scopesOfRole,
-  setRole,
-  type Account,
-  type Plan,
-  type Role,
-} from '../modules/auth/service.ts'
+import { listUsersQuery, toAdminUser } from '../modules/admin/queries.ts'
+import { PLANS, ROLES, scopesOfRole, type Account, type Plan, type Role } from '../http/caller.ts'
+import { createAccount, createApiKey, findAccountsByEmail, revokeApiKeysOf, setRole } from '../modules/auth/service.ts'
 import { openDatabase } from '../platform/database.ts'
 import type { Sql } from '../platform/db.ts'
 import { readDeploymentIdentity } from '../platform/deployment.ts'

@@ -3,7 +3,8 @@ import { resolveCachePrefix } from '../cache/prefix.ts'
 import type { TieredCache } from '../cache/tiered-cache.ts'
 import { ConfigError, type Config } from '../config.ts'
 import { openDatabase } from '../platform/database.ts'
-import { configureQueryMetrics } from '../platform/db-metrics.ts'
+import { createQueryTimer } from '../platform/db-metrics.ts'
+import { createMetrics } from '../platform/metrics.ts'
 import { readDeploymentIdentity } from '../platform/deployment.ts'
 import type { Logger } from '../platform/log.ts'
 import { migrate } from '../platform/migrate.ts'
@@ -63,9 +64,10 @@ export async function workerCommand(args: string[], config: Config, log: Logger)
   const redis = config.REDIS_URL ? createRedis(config.REDIS_URL, log) : undefined
   if (!redis) log.warn('REDIS_URL is not set: servers will see finished jobs only when their cached copies expire')
   let cache: TieredCache | undefined
-  configureQueryMetrics({ slowQueryMs: config.DB_SLOW_QUERY_MS, poolMax: db.poolMax, log })
-  const metrics = metricsPort !== undefined && config.ENABLE_METRICS ? serveMetrics(config.HOST, metricsPort, config.METRICS_TOKEN) : undefined
-  if (metrics) log.info('worker metrics', { url: `http://${config.HOST}:${metrics.port}/metrics` })
+  const metrics = createMetrics()
+  const timed = createQueryTimer({ metrics, log, slowQueryMs: config.DB_SLOW_QUERY_MS, poolMax: db.poolMax })
+  const metricsServer = metricsPort !== undefined && config.ENABLE_METRICS ? serveMetrics(metrics.registry, config.HOST, metricsPort, config.METRICS_TOKEN) : undefined
+  if (metricsServer) log.info('worker metrics', { url: `http://${config.HOST}:${metricsServer.port}/metrics` })
   try {
     await migrate(db.sql, MIGRATION_FILES, log)
     if (redis) {
@@ -82,13 +84,15 @@ export async function workerCommand(args: string[], config: Config, log: Logger)
       retryBackoff: { baseMs: config.WORKER_RETRY_BASE * 1000, maxMs: config.WORKER_RETRY_MAX * 1000 },
       pollIntervalMs: pollMs,
       invalidate: (scopes) => cache?.invalidate(scopes) ?? Promise.resolve(),
+      metrics,
+      timed,
     })
     // A second signal skips the rest of the grace period: held jobs are released at once.
     stopNow = () => void worker.stop(0)
     log.info('worker shutting down', { signal: await signal })
     await worker.stop(graceS * 1000)
   } finally {
-    await metrics?.stop()
+    await metricsServer?.stop()
     if (cache && !(await cache.settle(2000))) log.warn('stopping with cache invalidations Redis never received: servers keep their copies until they expire')
     await cache?.close()
     if (redis) await closeRedis(redis)

@@ -1,13 +1,13 @@
 import { Elysia, ElysiaCustomStatusResponse } from 'elysia'
 import { acceptsGzip } from './accept-encoding.ts'
-import { resolveCachePolicy, type CachePolicy } from './cache-policy.ts'
-import type { FastLane } from './fast-lane.ts'
+import { resolveCachePolicy, type CachePolicy, type CachePolicyTable } from './cache-policy.ts'
 import { CacheResult, GZIP_MIN_BYTES, isCompressible, ReadyResponse } from './ready-response.ts'
+import type { IdentityBodies } from './identity-bodies.ts'
 import { serveReady } from './serve-ready.ts'
 
 // The one place responses leave the app: every handler result becomes a ReadyResponse (or already
 // is one) and is served with its route's Cache-Control, ETag/304, Vary and gzip. Handlers never
-// set caching headers themselves, so the policy table stays the single source of truth.
+// set caching headers themselves: the policy is the one their route declared (src/http/route-options.ts).
 
 function statusOf(set: { status?: number | string }): number {
   return typeof set.status === 'number' ? set.status : 200
@@ -63,20 +63,17 @@ async function finishRaw(res: Response, request: Request, policy: CachePolicy): 
   return new Response(body, { status: res.status, headers })
 }
 
-/** `lane` learns from every cache result served here which URLs it may answer itself. */
-export function delivery(table: ReadonlyMap<string, CachePolicy>, lane: FastLane) {
-  return new Elysia({ name: 'delivery' }).mapResponse({ as: 'global' }, ({ responseValue, request, route, path, set }) => {
+/** `table` is read per response: the app fills it from its routes once they are all added. */
+export function delivery(table: CachePolicyTable, bodies: IdentityBodies) {
+  return new Elysia({ name: 'delivery' }).mapResponse({ as: 'global' }, ({ responseValue, request, route, set }) => {
     let value: unknown = responseValue
     let status = statusOf(set)
     if (value instanceof ElysiaCustomStatusResponse) {
       status = value.code
       value = value.response
     }
-    if (value instanceof CacheResult) {
-      lane.learn(request, route, path, value)
-      return serveReady(value.value, request, resolveCachePolicy(table, request.method, route, value.value.status), value.source)
-    }
-    if (value instanceof ReadyResponse) return serveReady(value, request, resolveCachePolicy(table, request.method, route, value.status))
+    if (value instanceof CacheResult) return serveReady(value.value, request, resolveCachePolicy(table, request.method, route, value.value.status), bodies, value.source)
+    if (value instanceof ReadyResponse) return serveReady(value, request, resolveCachePolicy(table, request.method, route, value.status), bodies)
     const policy = resolveCachePolicy(table, request.method, route, status)
     if (value instanceof Response) return finishRaw(value, request, policy)
     if (value === undefined || value === null) return undefined
@@ -84,6 +81,6 @@ export function delivery(table: ReadonlyMap<string, CachePolicy>, lane: FastLane
       typeof value === 'string'
         ? ReadyResponse.fromBytes(status, 'text/plain; charset=utf-8', new TextEncoder().encode(value), contentHeaders(set))
         : ReadyResponse.fromBytes(status, 'application/json', new TextEncoder().encode(JSON.stringify(value)), contentHeaders(set))
-    return serveReady(ready, request, policy)
+    return serveReady(ready, request, policy, bodies)
   })
 }

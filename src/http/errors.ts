@@ -1,3 +1,5 @@
+import { Conflict, InvalidInput, NotFound, QuotaExceeded } from '../platform/domain-errors.ts'
+
 // Every error leaves the server as { error: { code, message } } with the right status.
 
 export class HttpError extends Error {
@@ -8,6 +10,19 @@ export class HttpError extends Error {
   ) {
     super(message)
   }
+}
+
+/**
+ * The HTTP error an error stands for: itself, or a service's domain error with its status (the one
+ * place domain errors meet HTTP); undefined for anything else (a 500, or the database's 503).
+ */
+export function httpErrorOf(err: unknown): HttpError | undefined {
+  if (err instanceof HttpError) return err
+  if (err instanceof InvalidInput) return new HttpError(400, err.code, err.message)
+  if (err instanceof NotFound) return new HttpError(404, err.code, err.message)
+  if (err instanceof Conflict) return new HttpError(409, err.code, err.message)
+  if (err instanceof QuotaExceeded) return new HttpError(402, err.code, err.message)
+  return undefined
 }
 
 export const badRequest = (code: string, message: string) => new HttpError(400, code, message)

@@ -1,5 +1,3 @@
-import { LRUCache } from 'lru-cache'
-import type { CacheRequest } from '../cache/cache-request.ts'
 import type { Bytes } from '../cache/codec.ts'
 import type { CachePolicy } from './cache-policy.ts'
 
@@ -10,8 +8,8 @@ import type { CachePolicy } from './cache-policy.ts'
 // When gzip made the body smaller, only the gzip bytes are kept: nearly every client accepts gzip,
 // and keeping the identity bytes too would let the caches hold about four times fewer responses
 // (a seeded 100-segment transcript gzips to about a third of its JSON). The rare identity request
-// pays a gunzip instead, once: the identity bodies recently asked for are kept in a small LRU of
-// their own (`inflated`), so a client without gzip does not make every hit decompress again.
+// pays a gunzip instead, once: the app keeps the identity bodies recently asked for
+// (src/http/identity-bodies.ts), so a client without gzip does not make every hit decompress again.
 
 export const GZIP_MIN_BYTES = 1024
 const GZIP_LEVEL = 6
@@ -22,10 +20,6 @@ export const JSON_TYPE = 'application/json'
 const READY_RESPONSE_OVERHEAD_BYTES = 256
 /** One prepared Headers set (native) of an L1 hit: about 600 bytes of heap and more of the process's memory. */
 const HIT_HEADERS_BYTES = 768
-
-/** Identity bodies decompressed for clients without gzip, by response, within this many bytes. */
-const INFLATED_MAX_BYTES = 16 * 1024 * 1024
-const inflated = new LRUCache<ReadyResponse, Bytes>({ maxSize: INFLATED_MAX_BYTES, sizeCalculation: (body) => Math.max(1, body.byteLength) })
 
 /** The prepared headers of one route's L1 hits, per variant. */
 export interface HitHeaders {
@@ -79,17 +73,6 @@ export class ReadyResponse {
    */
   hitHeaders: HitHeaders | undefined
 
-  /** The identity body: decompressed when only gzip bytes are kept, and kept a while (see `inflated`). */
-  get body(): Bytes {
-    if (!this.gzipped) return this.stored
-    let body = inflated.get(this)
-    if (body === undefined) {
-      body = Bun.gunzipSync(this.stored)
-      inflated.set(this, body)
-    }
-    return body
-  }
-
   /**
    * Bytes this response holds in memory, for the cache's byte bound: the stored bytes, its strings
    * (two bytes a character), the objects around them, and one prepared header set (L1 hits build
@@ -105,12 +88,11 @@ export class ReadyResponse {
 /** Where a served response came from; sent as the X-Cache header. */
 export type XCache = 'HIT-L1' | 'HIT-L2' | 'MISS' | 'STALE' | 'BYPASS'
 
-/** A ready response, the cache tier that produced it, and what was asked of the cache. */
+/** A ready response and the cache tier that produced it. */
 export class CacheResult {
   constructor(
     readonly value: ReadyResponse,
     readonly source: XCache,
-    readonly request: CacheRequest<ReadyResponse>,
   ) {}
 }
 

@@ -1,5 +1,5 @@
 import type { HistogramChild } from '../platform/fast-histogram.ts'
-import { httpRequestDuration, pendingRequestCounts, requestsInFlight, type PendingCount } from '../platform/metrics.ts'
+import type { Metrics, PendingCount } from '../platform/metrics.ts'
 
 // Per-request metrics at the cost of a few additions: the labelled series of each (method, route,
 // status) are made once and reused. Every label is bounded: route is a template or one
@@ -13,28 +13,19 @@ export interface RequestSeries {
   total: PendingCount
 }
 
-/** Made once per (method, route, status); callers keep it rather than asking again. */
-export function requestSeries(rawMethod: string, route: string, status: number): RequestSeries {
+/** Made once per (method, route, status) of `metrics`; callers keep it rather than asking again. */
+export function requestSeries(metrics: Metrics, rawMethod: string, route: string, status: number): RequestSeries {
   const method = STANDARD_METHODS.has(rawMethod) ? rawMethod : 'OTHER'
   const key = `${method} ${route} ${status}`
-  let total = pendingRequestCounts.get(key)
+  let total = metrics.pendingRequestCounts.get(key)
   if (!total) {
     total = { labels: { method, route, status: String(status) }, n: 0 }
-    pendingRequestCounts.set(key, total)
+    metrics.pendingRequestCounts.set(key, total)
   }
-  return { duration: httpRequestDuration.child({ method, route, status_class: `${String(status)[0]}xx` }), total }
+  return { duration: metrics.httpRequestDuration.child({ method, route, status_class: `${String(status)[0]}xx` }), total }
 }
 
 export function requestFinished(series: RequestSeries, seconds: number): void {
   series.duration.observe(seconds)
   series.total.n++
-}
-
-/** In flight from the router's first hook to its last; fast-lane hits finish within one call. */
-export function requestStarted(): void {
-  requestsInFlight.count++
-}
-
-export function requestEnded(): void {
-  requestsInFlight.count--
 }

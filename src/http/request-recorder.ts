@@ -1,10 +1,15 @@
+import { Elysia } from 'elysia'
 import { SerialisedFields, type Logger } from '../platform/log.ts'
+import type { Metrics } from '../platform/metrics.ts'
 import { requestFinished, requestSeries, STANDARD_METHODS, type RequestSeries } from './request-metrics.ts'
 
-// A finished request into the metrics and the log, the same whether the fast lane or the router
-// answered it.
+// The one request wrapper: a finished request into the metrics and the log line, the same whether
+// the fast path (which calls the recorder itself) or the router (through requestHooks) answered it.
 
 export type RequestRecorder = (method: string, route: string, status: number, ms: number) => void
+
+/** Route template for logs and metrics; never the raw path (one series per id would be unbounded). */
+export const UNMATCHED_ROUTE = '(unmatched)'
 
 /** What one kind of request (method, route template, status) records into, made once. */
 interface Slot {
@@ -14,7 +19,8 @@ interface Slot {
   members: string
 }
 
-export function requestRecorder(log: Logger, metricsOn: boolean): RequestRecorder {
+/** `metrics` undefined with ENABLE_METRICS=false: the log line only. */
+export function requestRecorder(log: Logger, metrics: Metrics | undefined): RequestRecorder {
   // Slots by route, then method, then status: route templates and standard methods are constant
   // strings (their hashes are cached), so finding a slot builds no key string. On a cache hit,
   // building and hashing one per request (and JSON.stringify of the fields) cost more than the
@@ -26,14 +32,14 @@ export function requestRecorder(log: Logger, metricsOn: boolean): RequestRecorde
     let byStatus = byMethod.get(method)
     if (!byStatus) byMethod.set(method, (byStatus = new Map()))
     let slot = byStatus.get(status)
-    if (!slot) byStatus.set(status, (slot = { series: metricsOn ? requestSeries(method, route, status) : undefined, members: JSON.stringify({ method, route, status }).slice(1, -1) }))
+    if (!slot) byStatus.set(status, (slot = { series: metrics ? requestSeries(metrics, method, route, status) : undefined, members: JSON.stringify({ method, route, status }).slice(1, -1) }))
     return slot
   }
   return (method, route, status, ms) => {
     const rounded = Math.round(ms * 100) / 100
     if (!STANDARD_METHODS.has(method)) {
       // Any method name a client sends: not worth a slot of its own.
-      if (metricsOn) requestFinished(requestSeries(method, route, status), ms / 1000)
+      if (metrics) requestFinished(requestSeries(metrics, method, route, status), ms / 1000)
       log.info('request', { method, route, status, ms: rounded })
       return
     }
@@ -41,4 +47,24 @@ export function requestRecorder(log: Logger, metricsOn: boolean): RequestRecorde
     if (slot.series) requestFinished(slot.series, ms / 1000)
     log.info('request', new SerialisedFields(`${slot.members},"ms":${rounded}`))
   }
+}
+
+/**
+ * The router's side of the wrapper: times each request from its first hook to its last and hands
+ * it to `record`, with the in-flight gauge (fast-path hits finish within one call and skip it).
+ * `statusOf` reads the status a handler result was sent with.
+ */
+export function requestHooks(record: RequestRecorder, metrics: Metrics | undefined, statusOf: (value: unknown, set: { status?: number | string }) => number) {
+  const started = new WeakMap<Request, number>()
+  const inFlight = metrics?.requestsInFlight
+  return new Elysia({ name: 'request-hooks' })
+    .onRequest(({ request }) => {
+      started.set(request, performance.now())
+      if (inFlight) inFlight.count++
+    })
+    .onAfterResponse({ as: 'global' }, ({ request, route, set, responseValue }) => {
+      const ms = performance.now() - (started.get(request) ?? performance.now())
+      if (inFlight) inFlight.count--
+      record(request.method, route || UNMATCHED_ROUTE, statusOf(responseValue, set), ms)
+    })
 }

@@ -1,5 +1,6 @@
 import { acceptsGzip } from './accept-encoding.ts'
 import type { CachePolicy } from './cache-policy.ts'
+import type { IdentityBodies } from './identity-bodies.ts'
 import { isCompressible, type ReadyResponse, type XCache } from './ready-response.ts'
 
 // Turns a ReadyResponse into the HTTP response for one request: conditional 304, gzip or identity,
@@ -47,7 +48,7 @@ function headersFor(ready: ReadyResponse, policy: CachePolicy, xCache: XCache | 
  * `omitBody` is for HEAD answered directly. The router (Elysia) answers HEAD itself by running the
  * GET route, taking Content-Length from the body it got and dropping it: it must get the body.
  */
-export function serveReady(ready: ReadyResponse, request: Request, policy: CachePolicy, xCache?: XCache, omitBody = false): Response {
+export function serveReady(ready: ReadyResponse, request: Request, policy: CachePolicy, bodies: IdentityBodies, xCache?: XCache, omitBody = false): Response {
   // 304 is an answer to GET and HEAD only: a write that ran must say what it did (RFC 9110 §13.1.2).
   const conditional = ready.status >= 200 && ready.status < 300 && (request.method === 'GET' || request.method === 'HEAD')
   if (conditional && etagMatches(request.headers.get('if-none-match'), ready.etag)) {
@@ -56,5 +57,5 @@ export function serveReady(ready: ReadyResponse, request: Request, policy: Cache
   const gzip = ready.gzipped && !policy.cacheControl.includes('no-transform') && acceptsGzip(request.headers.get('accept-encoding'))
   const headers = headersFor(ready, policy, xCache, gzip ? 'gzip' : 'identity')
   if (omitBody) return new Response(null, { status: ready.status, headers })
-  return new Response(gzip ? ready.stored : ready.body, { status: ready.status, headers })
+  return new Response(gzip ? ready.stored : bodies.of(ready), { status: ready.status, headers })
 }

@@ -1,9 +1,10 @@
 import type { Config } from '../config.ts'
-import { DatabaseBreaker, installBreaker, type Probe } from './db-breaker.ts'
+import { DatabaseBreaker, type Probe } from './db-breaker.ts'
 import { createPool, type Sql } from './db.ts'
 import { waitForDatabase } from './db-wait.ts'
 import { EMBEDDED_POOL_MAX, startEmbeddedDatabase } from './embedded-db.ts'
 import type { Logger } from './log.ts'
+import type { Metrics } from './metrics.ts'
 
 /** How long after the server's statement timeout an unanswered operation is given up on. */
 const DEADLINE_GRACE_MS = 1000
@@ -71,19 +72,15 @@ function poolProbe(url: string): Probe {
 }
 
 /**
- * Puts the circuit breaker in front of this process's operations on the external database (the
- * embedded one lives and dies with the process); returns what removes it at shutdown.
+ * The circuit breaker in front of this process's operations on the external database (the
+ * embedded one lives and dies with the process), started; `stop` removes it at shutdown.
  */
-export function guardDatabase(config: Config, log: Logger): () => Promise<void> {
-  if (!config.DATABASE_URL) return async () => {}
+export function guardDatabase(config: Config, log: Logger, metrics: Metrics): { breaker: DatabaseBreaker | undefined; stop: () => Promise<void> } {
+  if (!config.DATABASE_URL) return { breaker: undefined, stop: async () => {} }
   // The server cancels a statement after DB_STATEMENT_TIMEOUT_MS; the deadline catches the ones
   // it cannot (a connection that hangs), a little later.
   const deadlineMs = config.DB_STATEMENT_TIMEOUT_MS > 0 ? config.DB_STATEMENT_TIMEOUT_MS + DEADLINE_GRACE_MS : 0
-  const breaker = new DatabaseBreaker({ probe: poolProbe(config.DATABASE_URL), log, deadlineMs })
+  const breaker = new DatabaseBreaker({ probe: poolProbe(config.DATABASE_URL), log, deadlineMs, openGauge: metrics.dbBreakerOpen })
   breaker.start()
-  installBreaker(breaker)
-  return async () => {
-    installBreaker(undefined)
-    await breaker.stop()
-  }
+  return { breaker, stop: () => breaker.stop() }
 }

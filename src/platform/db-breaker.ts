@@ -1,6 +1,5 @@
 import { DatabaseUnavailableError, isConnectionFailure } from './db-errors.ts'
 import type { Logger } from './log.ts'
-import { dbBreakerOpen } from './metrics.ts'
 
 // A circuit breaker in front of the server's database operations. While operations are running
 // (or the database is known to be down) a probe asks the database `select 1` on a connection of
@@ -26,6 +25,8 @@ export interface BreakerOptions {
   log: Logger
   /** Operations still unanswered this long are rejected; 0 for none. */
   deadlineMs: number
+  /** db_breaker_open of the process's metrics. */
+  openGauge?: { set(value: number): void }
 }
 
 export class DatabaseBreaker {
@@ -121,7 +122,7 @@ export class DatabaseBreaker {
   private trip(reason: string): void {
     if (this.outage) return
     this.outage = { since: Date.now(), reason }
-    dbBreakerOpen.set(1)
+    this.options.openGauge?.set(1)
     this.options.log.warn('database unreachable: requests that need it answer 503 until it is back', { reason })
     const err = new DatabaseUnavailableError(`the database is unreachable (${reason})`)
     for (const abort of this.waiting) abort(err)
@@ -131,23 +132,6 @@ export class DatabaseBreaker {
     if (!this.outage) return
     this.options.log.info('database reachable again', { unreachable_ms: Date.now() - this.outage.since })
     this.outage = undefined
-    dbBreakerOpen.set(0)
+    this.options.openGauge?.set(0)
   }
-}
-
-let installed: DatabaseBreaker | undefined
-
-/** Sends every operation run through timed() (src/platform/db-metrics.ts) and pingDatabase() through `breaker`. */
-export function installBreaker(breaker: DatabaseBreaker | undefined): void {
-  installed = breaker
-}
-
-/** Throws while the installed breaker is open. */
-export function refuseWhileUnreachable(): void {
-  installed?.refuseIfOpen()
-}
-
-/** Runs a database operation through the installed breaker, if any. */
-export function guarded<T>(operation: () => PromiseLike<T>): Promise<T> {
-  return installed ? installed.run(operation) : Promise.resolve(operation())
 }

@@ -1,5 +1,5 @@
 import postgres from 'postgres'
-import { guarded } from './db-breaker.ts'
+import type { DatabaseBreaker } from './db-breaker.ts'
 import { handshakeCheckedSockets } from './db-socket.ts'
 
 export type Sql = postgres.Sql
@@ -42,14 +42,14 @@ export function createPool(url: string, { max, applicationName, statementTimeout
   return postgres(url, options)
 }
 
-/** Round-trips a trivial query through the circuit breaker, bounded by `timeoutMs`. */
-export async function pingDatabase(sql: Sql, timeoutMs: number): Promise<boolean> {
+/** Round-trips a trivial query through the circuit breaker (when there is one), bounded by `timeoutMs`. */
+export async function pingDatabase(sql: Sql, timeoutMs: number, breaker?: DatabaseBreaker): Promise<boolean> {
   let timer: Timer | undefined
   const timeout = new Promise<false>((res) => {
     timer = setTimeout(() => res(false), timeoutMs)
   })
   try {
-    return await Promise.race([guarded(() => sql`select 1`).then(() => true), timeout])
+    return await Promise.race([(breaker ? breaker.run(() => sql`select 1`) : sql`select 1`).then(() => true), timeout])
   } catch {
     return false
   } finally {

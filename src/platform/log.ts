@@ -80,7 +80,7 @@ function formatLine(lvl: LogLevel, msg: string, fields: LogFields | SerialisedFi
 }
 
 /**
- * `redact` masks secrets in every line (src/platform/redact.ts); the line of each request is
+ * `redact` masks secrets in every line (src/redact.ts); the line of each request is
  * built from route templates, methods and numbers only, so it skips that cost.
  */
 export function createLogger(level: LogLevel, redact?: (line: string) => string): Logger {

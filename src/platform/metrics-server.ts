@@ -1,8 +1,8 @@
-import { registry } from './metrics.ts'
+import type { Registry } from 'prom-client'
 import { METRICS_UNAUTHORIZED, metricsAuthorized } from './metrics-token.ts'
 
 /** A bare /metrics endpoint for processes without the HTTP API (the worker); METRICS_TOKEN guards it as it guards the server's. */
-export function serveMetrics(hostname: string, port: number, token: string | undefined) {
+export function serveMetrics(registry: Registry, hostname: string, port: number, token: string | undefined) {
   return Bun.serve({
     hostname,
     port,

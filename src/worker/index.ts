@@ -3,8 +3,8 @@ import { hostname } from 'node:os'
 import { CONFIG_SPECS } from '../config.ts'
 import type { Sql } from '../platform/db.ts'
 import { errorFields, type Logger } from '../platform/log.ts'
-import { timed } from '../platform/db-metrics.ts'
-import { jobsFinishedTotal } from '../platform/metrics.ts'
+import { createQueryTimer, type Timed } from '../platform/db-metrics.ts'
+import { createMetrics, type Metrics } from '../platform/metrics.ts'
 import { processJob, type JobContext } from './process-job.ts'
 import { claimJob, currentClaim, failJob, sweepStuckJobs, type Claim, type RetryBackoff } from './queue.ts'
 
@@ -40,6 +40,10 @@ export interface WorkerOptions {
   /** Cache invalidation for what a job wrote; without it the servers see results after their TTL. */
   invalidate?: (scopes: readonly string[]) => Promise<void>
   maxStdoutBytes?: number
+  /** What the worker counts into (its own when not given: the worker CLI serves it at --metrics-port). */
+  metrics?: Metrics
+  /** How it runs its queries; by default timed into `metrics`, without a breaker. */
+  timed?: Timed
 }
 
 export interface Worker {
@@ -61,6 +65,8 @@ const DEFAULT_BACKOFF: RetryBackoff = {
 
 export function startWorker(opts: WorkerOptions): Worker {
   const { sql, log } = opts
+  const metrics = opts.metrics ?? createMetrics()
+  const timed = opts.timed ?? createQueryTimer({ metrics, log, slowQueryMs: CONFIG_SPECS.DB_SLOW_QUERY_MS.default, poolMax: CONFIG_SPECS.DB_POOL_MAX.default })
   const pollMs = opts.pollIntervalMs ?? DEFAULT_POLL_MS
   const stuckMs = opts.stuckAfterSeconds * 1000
   const backoff = opts.retryBackoff ?? DEFAULT_BACKOFF
@@ -109,7 +115,7 @@ export function startWorker(opts: WorkerOptions): Worker {
     log.info('job claimed', { job_id: claim.id, kind: claim.kind, url: claim.input_url, attempt: claim.attempts, token: claim.token, worker: claim.workerId })
     try {
       const outcome = await processJob(ctx, claim)
-      jobsFinishedTotal.inc({ result: outcome })
+      metrics.jobsFinishedTotal.inc({ result: outcome })
       if (outcome === 'lost') await logStale(claim)
       log.info('job done', { job_id: claim.id, outcome, ms: Math.round(performance.now() - started) })
     } catch (err) {

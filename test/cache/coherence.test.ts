@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { TieredCache, type CacheOptions } from '../../src/cache/tiered-cache.ts'
 import { readyResponseCodec } from '../../src/http/ready-codec.ts'
+import { IdentityBodies } from '../../src/http/identity-bodies.ts'
 import { ReadyResponse } from '../../src/http/ready-response.ts'
 import type { Logger } from '../../src/platform/log.ts'
 import { closeRedis, type RedisClient } from '../../src/platform/redis.ts'
@@ -49,7 +50,7 @@ async function deployment(n: number, db: { title: string }, overrides: Partial<C
           instance.loads++
           return ReadyResponse.json({ id, title: db.title })
         })
-        return (JSON.parse(decoder.decode(value.body)) as { title: string }).title
+        return (JSON.parse(decoder.decode(new IdentityBodies().of(value))) as { title: string }).title
       },
     }
     instances.push(instance)

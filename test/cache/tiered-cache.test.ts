@@ -2,13 +2,14 @@ import { randomBytes } from 'node:crypto'
 import { describe, expect, test } from 'bun:test'
 import { TieredCache } from '../../src/cache/tiered-cache.ts'
 import { readyResponseCodec } from '../../src/http/ready-codec.ts'
+import { IdentityBodies } from '../../src/http/identity-bodies.ts'
 import { ReadyResponse } from '../../src/http/ready-response.ts'
 import { quietLog } from '../support/postgres.ts'
 import { cacheOptions, testCache } from '../support/redis.ts'
 
 const video = (id: string, title = 't') => ReadyResponse.json({ id, title })
 const req = (key: string, scopes: string[] = [], ttlSeconds = 60) => ({ type: 'video', key, scopes, ttlSeconds, codec: readyResponseCodec })
-const text = (r: ReadyResponse) => new TextDecoder().decode(r.body)
+const text = (r: ReadyResponse) => new TextDecoder().decode(new IdentityBodies().of(r))
 
 describe('read path', () => {
   test('miss, then L1 hit; a second instance hits L2 and fills its L1', async () => {

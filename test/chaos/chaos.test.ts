@@ -1,7 +1,7 @@
 import { afterAll, expect, test } from 'bun:test'
 import { join } from 'node:path'
 import { createApiKey } from '../../src/modules/auth/service.ts'
-import { replaceTranscript } from '../../src/modules/transcripts/service.ts'
+import { replaceTranscript } from '../../src/modules/transcripts/queries.ts'
 import { Random } from '../../src/seed/prng.ts'
 import { userWithKey } from '../support/accounts.ts'
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts'

@@ -1,5 +1,6 @@
 import { expect } from 'bun:test'
-import { createAccount, createApiKey, type Account, type Plan, type Role, type Scope, scopesOfRole } from '../../src/modules/auth/service.ts'
+import { scopesOfRole, type Account, type Plan, type Role, type Scope } from '../../src/http/caller.ts'
+import { createAccount, createApiKey } from '../../src/modules/auth/service.ts'
 import type { Sql } from '../../src/platform/db.ts'
 import { CookieJar, followProvider, type TestProvider } from './oidc-provider.ts'
 

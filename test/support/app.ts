@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto'
-import { createApp } from '../../src/app.ts'
+import { createApp, type AppDeps } from '../../src/app.ts'
 import { CursorCodec } from '../../src/http/cursor-codec.ts'
 import { loadConfig, type Config } from '../../src/config.ts'
 import type { Sql } from '../../src/platform/db.ts'
 import type { RedisClient } from '../../src/platform/redis.ts'
 import { createCache } from '../../src/cache/create.ts'
+import { createQueryTimer } from '../../src/platform/db-metrics.ts'
+import type { Logger } from '../../src/platform/log.ts'
+import { createMetrics } from '../../src/platform/metrics.ts'
 import { quietLog } from './postgres.ts'
 import { TEST_VERSIONS_TTL_SECONDS, uniquePrefix } from './redis.ts'
 
@@ -25,15 +28,24 @@ export function testConfig(env: Record<string, string> = {}): Config {
  * uses a fresh key prefix (unless told one, to share it with another instance), so suites never
  * share cached values.
  */
-export function testApp(sql: Sql, options: { redis?: RedisClient; env?: Record<string, string>; cachePrefix?: string } = {}) {
+export function testApp(
+  sql: Sql,
+  options: { redis?: RedisClient; env?: Record<string, string>; cachePrefix?: string; log?: Logger } & Pick<AppDeps, 'metrics' | 'timed'> = {},
+) {
   const config = testConfig(options.env)
   const cache = createCache(config, options.redis, quietLog, options.cachePrefix ?? uniquePrefix())
-  const { app, fetch } = createApp({ config, sql, redis: options.redis, cache, log: quietLog, cursorSecret: TEST_CURSOR_SECRET })
+  const { app, fetch, policies, fastPath, metrics } = createApp({ config, sql, redis: options.redis, cache, log: options.log ?? quietLog, cursorSecret: TEST_CURSOR_SECRET, metrics: options.metrics, timed: options.timed })
   return {
     app,
+    policies,
+    fastPath,
+    metrics,
     cache,
     fetch,
     /** Through the fast lane and then the router, as Bun.serve calls them. */
     request: async (path: string, init?: RequestInit) => fetch(new Request(`http://localhost${path}`, init)),
   }
 }
+
+/** How tests outside an app run timed queries (an event batcher of their own): into metrics of their own. */
+export const testTimed = () => createQueryTimer({ metrics: createMetrics(), log: quietLog, slowQueryMs: 100, poolMax: 10 })

@@ -1,5 +1,5 @@
 import type { Sql } from '../../src/platform/db.ts'
-import { replaceTranscript } from '../../src/modules/transcripts/service.ts'
+import { replaceTranscript } from '../../src/modules/transcripts/queries.ts'
 
 /** A video with a whisper transcript of `segments` segments, written through the ingest path. */
 export async function videoWithTranscript(sql: Sql, youtubeId: string, segments: number): Promise<string> {

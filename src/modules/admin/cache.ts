@@ -1,12 +1,14 @@
 import { Elysia } from 'elysia'
+import { PRIVATE_NO_STORE } from '../../http/cache-policy.ts'
+import { routeOptions } from '../../http/route-options.ts'
 import { readRedisInfo } from '../../cache/redis-info.ts'
 import { CacheType } from '../../cache/scopes.ts'
 import { namespaceScope } from '../../cache/keys.ts'
 import type { TieredCache } from '../../cache/tiered-cache.ts'
 import type { RedisClient } from '../../platform/redis.ts'
+import type { Identity } from '../../http/caller.ts'
 import { readJsonBody } from '../../http/json-body.ts'
 import { operation } from '../../http/openapi-operation.ts'
-import type { Auth } from '../auth/identity.ts'
 import { CACHE_NAMESPACES, CacheInvalidateSchema, CacheInvalidatedSchema, CacheStatsSchema } from './model.ts'
 
 // Operators' view of the cache: GET /admin/cache/stats (the performance guide's fields plus L1,
@@ -15,8 +17,9 @@ import { CACHE_NAMESPACES, CacheInvalidateSchema, CacheInvalidatedSchema, CacheS
 const INFO_TIMEOUT_MS = 500
 const MAX_BODY_BYTES = 1024
 
-export function adminCacheRoutes(deps: { cache: TieredCache; redis: RedisClient | undefined; auth: Auth; config: { L1_MAX_BYTES: number } }) {
+export function adminCacheRoutes(deps: { cache: TieredCache; redis: RedisClient | undefined; auth: Identity; config: { L1_MAX_BYTES: number } }) {
   return new Elysia({ name: 'admin-cache' })
+    .use(routeOptions())
     .get(
       '/admin/cache/stats',
       async (ctx) => {
@@ -39,6 +42,7 @@ export function adminCacheRoutes(deps: { cache: TieredCache; redis: RedisClient 
         }
       },
       {
+        cachePolicy: PRIVATE_NO_STORE,
         detail: operation({
           tags: ['admin'],
           summary: 'Cache statistics (admin)',

@@ -1,23 +1,16 @@
 import { Elysia } from 'elysia'
-import { afterAccountChanged } from '../../cache/scopes.ts'
-import type { TieredCache } from '../../cache/tiered-cache.ts'
+import { PRIVATE_NO_STORE } from '../../http/cache-policy.ts'
+import { routeOptions } from '../../http/route-options.ts'
 import type { CursorCodec } from '../../http/cursor-codec.ts'
 import { bigintField } from '../../http/cursor-fields.ts'
-import { notFound } from '../../http/errors.ts'
+import { AccountSchema, type Identity } from '../../http/caller.ts'
 import { readJsonBody } from '../../http/json-body.ts'
 import { operation } from '../../http/openapi-operation.ts'
-import { toPage } from '../../http/pagination.ts'
 import { parseId } from '../../http/params.ts'
 import { decodeTimestampCursor } from '../../http/timestamp-key.ts'
 import { queryParser } from '../../http/validate.ts'
-import type { Sql } from '../../platform/db.ts'
-import { timed } from '../../platform/db-metrics.ts'
-import type { Auth } from '../auth/identity.ts'
-import { setPlan } from '../auth/service.ts'
-import { AccountSchema } from '../auth/model.ts'
-import { listEvents } from '../events/service.ts'
 import { ADMIN_DEFAULT_LIMIT, AdminUserPageSchema, EventPageSchema, EventsQuery, SetPlanSchema, UserIdParams, UsersQuery } from './model.ts'
-import { listUsersQuery, toAdminUser } from './service.ts'
+import { eventListScope, userListScope, type AdminService } from './service.ts'
 
 // Admin routes (role admin, `admin` scope): users, their plans, and the event log.
 
@@ -25,8 +18,10 @@ const MAX_PLAN_BODY_BYTES = 1024
 const parseUsersQuery = queryParser(UsersQuery)
 const parseEventsQuery = queryParser(EventsQuery)
 
-export function adminRoutes(deps: { sql: Sql; cache: TieredCache; auth: Auth; cursors: CursorCodec }) {
+export function adminRoutes(deps: { admin: AdminService; auth: Identity; cursors: CursorCodec }) {
+  const { admin } = deps
   return new Elysia({ name: 'admin' })
+    .use(routeOptions())
     .get(
       '/admin/users',
       async (ctx) => {
@@ -34,12 +29,11 @@ export function adminRoutes(deps: { sql: Sql; cache: TieredCache; auth: Auth; cu
         const q = parseUsersQuery(ctx.query)
         const email = q.email
         const limit = q.limit ?? ADMIN_DEFAULT_LIMIT
-        const scope = `GET /admin/users ${JSON.stringify([email?.trim().toLowerCase() ?? null])}`
-        const after = q.cursor === undefined ? undefined : decodeTimestampCursor(deps.cursors, scope, q.cursor)
-        const rows = await timed('admin_user_list', () => listUsersQuery(deps.sql, { email, limit, after }))
-        return toPage(deps.cursors, rows, limit, scope, (r) => [r.created_key, r.id], toAdminUser)
+        const after = q.cursor === undefined ? undefined : decodeTimestampCursor(deps.cursors, userListScope(email), q.cursor)
+        return admin.users({ email, limit, after })
       },
       {
+        cachePolicy: PRIVATE_NO_STORE,
         detail: operation({
           tags: ['admin'],
           summary: 'Users, newest first',
@@ -57,11 +51,7 @@ export function adminRoutes(deps: { sql: Sql; cache: TieredCache; auth: Auth; cu
         await deps.auth.requireAdmin(ctx)
         const id = parseId(ctx.params.id, 'user id')
         const { plan } = await readJsonBody(ctx.request, SetPlanSchema, MAX_PLAN_BODY_BYTES)
-        const account = await timed('user_set_plan', () => setPlan(deps.sql, id, plan))
-        if (!account) throw notFound('user_not_found', `no user with id ${id}`)
-        // Every credential of the user sees the new plan (and quota) on its next request, on every instance.
-        await deps.cache.invalidate(afterAccountChanged(id))
-        return account
+        return admin.setPlan(id, plan)
       },
       {
         parse: 'none',
@@ -84,12 +74,11 @@ export function adminRoutes(deps: { sql: Sql; cache: TieredCache; auth: Auth; cu
         const q = parseEventsQuery(ctx.query)
         const { type, user_id: userId } = q
         const limit = q.limit ?? ADMIN_DEFAULT_LIMIT
-        const scope = `GET /admin/events ${JSON.stringify([type ?? null, userId ?? null])}`
-        const [beforeId] = q.cursor ? deps.cursors.decode(scope, q.cursor, [bigintField]) : []
-        const rows = await timed('admin_event_list', () => listEvents(deps.sql, { type, userId, limit, beforeId }))
-        return toPage(deps.cursors, rows, limit, scope, (r) => [r.id], (r) => r)
+        const [beforeId] = q.cursor ? deps.cursors.decode(eventListScope(type, userId), q.cursor, [bigintField]) : []
+        return admin.events({ type, userId, limit, beforeId })
       },
       {
+        cachePolicy: PRIVATE_NO_STORE,
         detail: operation({
           tags: ['admin'],
           summary: 'Usage events, newest first',

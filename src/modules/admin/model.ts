@@ -3,9 +3,9 @@ import { t } from 'elysia'
 import { OneOf } from '../../http/one-of.ts'
 import { CacheType } from '../../cache/scopes.ts'
 import { PageSchema } from '../../http/pagination.ts'
+import { PLANS, ROLES } from '../../http/caller.ts'
 import { Text } from '../../http/text.ts'
-import { PLANS, ROLES } from '../auth/model.ts'
-import { EVENT_TYPE, EventSchema } from '../events/model.ts'
+import { EVENT_TYPE, EventSchema } from '../events/index.ts'
 
 export const ADMIN_DEFAULT_LIMIT = 50
 export const ADMIN_MAX_LIMIT = 200

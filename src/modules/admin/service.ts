@@ -1,38 +1,40 @@
+import { afterAccountChanged } from '../../cache/scopes.ts'
+import type { TieredCache } from '../../cache/tiered-cache.ts'
+import type { Plan } from '../../http/caller.ts'
+import type { CursorCodec } from '../../http/cursor-codec.ts'
+import { toPage } from '../../http/pagination.ts'
 import type { Sql } from '../../platform/db.ts'
-import { timestampKey } from '../../http/timestamp-key.ts'
-import { normaliseEmail } from '../auth/service.ts'
-import type { AdminUser } from './model.ts'
+import type { Timed } from '../../platform/db-metrics.ts'
+import { NotFound } from '../../platform/domain-errors.ts'
+import { setPlan } from '../auth/index.ts'
+import type { EventService } from '../events/index.ts'
+import { listUsersQuery, toAdminUser, type ListUsersInput } from './queries.ts'
 
-// The admin's view of users. The list is newest first over (created_at, id) on users_created_id_idx;
-// the email filter is an equality on users_email_idx.
+// The admin views: users and their plans, usage events. A plan change reaches every instance at once.
 
-interface AdminUserRow extends Omit<AdminUser, 'created_at' | 'updated_at'> {
-  created_at: Date
-  updated_at: Date
-  created_key: string
+/** Cursor scopes: a cursor only fits the list (and filters) it came from. */
+export const userListScope = (email: string | undefined) => `GET /admin/users ${JSON.stringify([email?.trim().toLowerCase() ?? null])}`
+export const eventListScope = (type: string | undefined, userId: string | undefined) => `GET /admin/events ${JSON.stringify([type ?? null, userId ?? null])}`
+
+export function createAdminService(deps: { sql: Sql; cache: TieredCache; cursors: CursorCodec; timed: Timed; usageEvents: EventService }) {
+  const { sql, timed, cursors } = deps
+  return {
+    async users(input: ListUsersInput) {
+      const rows = await timed('admin_user_list', () => listUsersQuery(sql, input))
+      return toPage(cursors, rows, input.limit, userListScope(input.email), (r) => [r.created_key, r.id], toAdminUser)
+    },
+    /** Every credential of the user sees the new plan (and quota) on its next request, on every instance. */
+    async setPlan(userId: string, plan: Plan) {
+      const account = await timed('user_set_plan', () => setPlan(sql, userId, plan))
+      if (!account) throw new NotFound('user_not_found', `no user with id ${userId}`)
+      await deps.cache.invalidate(afterAccountChanged(userId))
+      return account
+    },
+    async events(input: { type: string | undefined; userId: string | undefined; limit: number; beforeId: string | undefined }) {
+      const rows = await deps.usageEvents.list(input)
+      return toPage(cursors, rows, input.limit, eventListScope(input.type, input.userId), (r) => [r.id], (r) => r)
+    },
+  }
 }
 
-export const toAdminUser = ({ created_key: _key, ...r }: AdminUserRow): AdminUser => ({
-  ...r,
-  created_at: r.created_at.toISOString(),
-  updated_at: r.updated_at.toISOString(),
-})
-
-export interface ListUsersInput {
-  email: string | undefined
-  limit: number
-  after: [string, string] | undefined
-}
-
-/** The page query; exported for EXPLAIN tests. */
-export function listUsersQuery(sql: Sql, i: ListUsersInput) {
-  return sql<AdminUserRow[]>`
-    SELECT id, email, name, avatar_url, role, plan, oauth_provider, created_at, updated_at,
-           ${timestampKey(sql, sql`created_at`)} AS created_key
-    FROM users
-    WHERE true
-      ${i.email === undefined ? sql`` : sql`AND email = ${normaliseEmail(i.email)}`}
-      ${i.after === undefined ? sql`` : sql`AND (created_at, id) < (${i.after[0]}::text::timestamptz, ${i.after[1]}::uuid)`}
-    ORDER BY created_at DESC, id DESC
-    LIMIT ${i.limit + 1}`
-}
+export type AdminService = ReturnType<typeof createAdminService>

@@ -3,9 +3,10 @@ import type { Codec } from '../../cache/codec.ts'
 import { jsonCodec } from '../../cache/json-codec.ts'
 import { afterCredentialsChanged, CacheType, credentialScope, userScope } from '../../cache/scopes.ts'
 import type { TieredCache } from '../../cache/tiered-cache.ts'
+import { scopesOfRole, type Account, type AccountCaller, type Caller, type CallerContext, type Credential, type Identity, type Scope } from '../../http/caller.ts'
 import { HttpError } from '../../http/errors.ts'
 import type { Sql } from '../../platform/db.ts'
-import { timed } from '../../platform/db-metrics.ts'
+import type { Timed } from '../../platform/db-metrics.ts'
 import { errorFields, type Logger } from '../../platform/log.ts'
 import { clearSessionCookie, readCookie, SESSION_COOKIE, sessionCookie, type CookieOptions } from './cookies.ts'
 import {
@@ -13,13 +14,8 @@ import {
   findAccount,
   findApiKey,
   findSession,
-  scopesOfRole,
   SESSION_LIFETIME_SECONDS,
   touchApiKey,
-  type Account,
-  type Plan,
-  type Role,
-  type Scope,
 } from './service.ts'
 import { hashToken, isApiKey, isSessionToken, sameSecret } from './tokens.ts'
 
@@ -30,22 +26,6 @@ import { hashToken, isApiKey, isSessionToken, sameSecret } from './tokens.ts'
 // role, plan and profile (scope `user:<id>`). Logout and revocation bump the first scope, plan and
 // role changes the second, and the bus carries both to every instance. Expiry is checked on every
 // use, so a cached (or stale-served) lookup can never outlive its credential.
-
-export type Credential =
-  | { kind: 'session'; id: string; hash: string; expiresAt: string; viaCookie: boolean }
-  | { kind: 'api_key'; id: string; hash: string; prefix: string; expiresAt: string | null }
-  | { kind: 'admin_token' }
-
-export interface Caller {
-  /** The signed-in user; null for the ADMIN_TOKEN bootstrap credential, which has no account. */
-  account: Account | null
-  role: Role
-  plan: Plan
-  credential: Credential
-  scopes: readonly Scope[]
-}
-
-export type AccountCaller = Caller & { account: Account }
 
 type Presented =
   | { kind: 'admin_token' }
@@ -112,13 +92,14 @@ const CODECS = {
 const TOUCH_EVERY_MS = 60_000
 
 export interface AuthDeps {
+  timed: Timed
   config: Config
   sql: Sql
   cache: TieredCache
   log: Logger
 }
 
-export class Auth {
+export class Auth implements Identity {
   private readonly resolutions = new WeakMap<Request, Promise<Resolution>>()
   private readonly lastTouched = new Map<string, number>()
   readonly cookieOptions: CookieOptions
@@ -128,7 +109,7 @@ export class Auth {
   }
 
   /** The signed-in caller, or a 401 (`unauthorized` when no credential was sent). */
-  async require(ctx: { request: Request; set: { headers: Record<string, unknown> } }, scope: Scope): Promise<Caller> {
+  async require(ctx: CallerContext, scope: Scope): Promise<Caller> {
     const r = await this.resolve(ctx.request)
     if (r.setCookie) ctx.set.headers['set-cookie'] = r.setCookie
     if (r.error) throw r.error
@@ -140,7 +121,7 @@ export class Auth {
   }
 
   /** A caller with an account: the ADMIN_TOKEN bootstrap credential has none to hold favorites, events or keys. */
-  async requireAccount(ctx: { request: Request; set: { headers: Record<string, unknown> } }, scope: Scope): Promise<AccountCaller> {
+  async requireAccount(ctx: CallerContext, scope: Scope): Promise<AccountCaller> {
     const caller = await this.require(ctx, scope)
     if (!caller.account) {
       throw new HttpError(403, 'no_account', 'ADMIN_TOKEN is a bootstrap credential without an account: create one with `transcript-api users create --email … --role admin`')
@@ -149,7 +130,7 @@ export class Auth {
   }
 
   /** An admin (role admin, `admin` scope), else 401 / 403 `forbidden`. */
-  async requireAdmin(ctx: { request: Request; set: { headers: Record<string, unknown> } }): Promise<Caller> {
+  async requireAdmin(ctx: CallerContext): Promise<Caller> {
     const r = await this.resolve(ctx.request)
     if (r.setCookie) ctx.set.headers['set-cookie'] = r.setCookie
     if (r.error) throw r.error
@@ -201,7 +182,7 @@ export class Auth {
     const hash = hashToken(token)
     const clear = viaCookie ? clearSessionCookie(this.cookieOptions) : undefined
     const session = await this.lookup(CODECS.session, hash, [credentialScope(hash)], async () => {
-      const s = await timed('session_get', () => findSession(this.deps.sql, hash))
+      const s = await this.deps.timed('session_get', () => findSession(this.deps.sql, hash))
       return s && { id: s.id, user_id: s.user_id, expires_at: s.expires_at.toISOString() }
     })
     if (!session) return { error: unauthorized('invalid_token', 'the session is unknown or was signed out; sign in again'), setCookie: clear }
@@ -215,7 +196,7 @@ export class Auth {
     if (refresh && expiresAt - now < (SESSION_LIFETIME_SECONDS * 1000) / 2) {
       // Another request or instance may have extended it first: then the row holds the new expiry.
       const extended =
-        (await timed('session_extend', () => extendSession(this.deps.sql, session.id))) ?? (await timed('session_get', () => findSession(this.deps.sql, hash)))?.expires_at
+        (await this.deps.timed('session_extend', () => extendSession(this.deps.sql, session.id))) ?? (await this.deps.timed('session_get', () => findSession(this.deps.sql, hash)))?.expires_at
       // Every instance must see the new expiry rather than its cached one.
       await this.deps.cache.invalidate(afterCredentialsChanged([hash]))
       if (extended) expiresAt = extended.getTime()
@@ -228,7 +209,7 @@ export class Auth {
   private async resolveApiKey(key: string): Promise<Resolution> {
     const hash = hashToken(key)
     const k = await this.lookup(CODECS.apiKey, hash, [credentialScope(hash)], async () => {
-      const r = await timed('api_key_get', () => findApiKey(this.deps.sql, hash))
+      const r = await this.deps.timed('api_key_get', () => findApiKey(this.deps.sql, hash))
       return r && { ...r, expires_at: r.expires_at?.toISOString() ?? null, revoked_at: r.revoked_at?.toISOString() ?? null }
     })
     if (!k) return { error: unauthorized('invalid_token', 'unknown API key') }
@@ -245,7 +226,7 @@ export class Auth {
   }
 
   private account(userId: string): Promise<Account | undefined> {
-    return this.lookup(CODECS.account, userId, [userScope(userId)], () => timed('account_get', () => findAccount(this.deps.sql, userId)))
+    return this.lookup(CODECS.account, userId, [userScope(userId)], () => this.deps.timed('account_get', () => findAccount(this.deps.sql, userId)))
   }
 
   /** A small record through the two-tier cache (the codec's name is its cache type); undefined when there is no such row. */
@@ -261,6 +242,6 @@ export class Auth {
     if (now - (this.lastTouched.get(id) ?? 0) < TOUCH_EVERY_MS) return
     this.lastTouched.set(id, now)
     if (this.lastTouched.size > 10_000) this.lastTouched.clear()
-    timed('api_key_touch', () => touchApiKey(this.deps.sql, id)).catch((err: unknown) => this.deps.log.warn('could not record API key use', errorFields(err)))
+    this.deps.timed('api_key_touch', () => touchApiKey(this.deps.sql, id)).catch((err: unknown) => this.deps.log.warn('could not record API key use', errorFields(err)))
   }
 }

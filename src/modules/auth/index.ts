@@ -1,21 +1,17 @@
 import { Elysia } from 'elysia'
-import { afterAccountChanged, afterCredentialsChanged } from '../../cache/scopes.ts'
-import type { TieredCache } from '../../cache/tiered-cache.ts'
+import { NO_STORE, PRIVATE_NO_STORE } from '../../http/cache-policy.ts'
+import { routeOptions } from '../../http/route-options.ts'
 import type { Config } from '../../config.ts'
+import type { AccountCaller, Caller, CallerUsage, Scope, UsageReader } from '../../http/caller.ts'
 import type { CursorCodec } from '../../http/cursor-codec.ts'
-import { badRequest, HttpError, notFound } from '../../http/errors.ts'
+import { badRequest, HttpError } from '../../http/errors.ts'
 import { readJsonBody } from '../../http/json-body.ts'
 import { operation } from '../../http/openapi-operation.ts'
-import { toPage } from '../../http/pagination.ts'
 import { parseId } from '../../http/params.ts'
 import { decodeTimestampCursor } from '../../http/timestamp-key.ts'
 import { queryParser } from '../../http/validate.ts'
-import type { Sql } from '../../platform/db.ts'
-import { timed } from '../../platform/db-metrics.ts'
-import { exportLimit } from '../events/export-quota.ts'
-import { quotaResetsAt, usageToday } from '../events/service.ts'
 import { clearSessionCookie, clearStateCookie, readCookie, readStateCookie, safeReturnTo, sessionCookie, STATE_COOKIE, STATE_TTL_SECONDS, stateCookie } from './cookies.ts'
-import { presentedCredential, type AccountCaller, type Auth, type Caller } from './identity.ts'
+import { presentedCredential, type Auth } from './identity.ts'
 import {
   ApiKeyPageSchema,
   CallbackQuery,
@@ -31,27 +27,22 @@ import {
   ProviderParams,
 } from './model.ts'
 import { configuredProviders, newLoginChecks, OidcProviders } from './oidc.ts'
-import {
-  createApiKey,
-  createSession,
-  deleteSession,
-  deleteUserSessions,
-  listApiKeys,
-  revokeApiKey,
-  SESSION_LIFETIME_SECONDS,
-  upsertOAuthAccount,
-  type Scope,
-} from './service.ts'
+import { keyListScope, type AccountService } from './account-service.ts'
+import { SESSION_LIFETIME_SECONDS } from './service.ts'
 import { hashToken, sameSecret } from './tokens.ts'
 
 // Sign-in (OpenID Connect code flow with PKCE), sign-out, who am I, and API keys.
 
+// The module's public face, besides its routes: what the admin module may use of accounts.
+export { normaliseEmail, setPlan } from './service.ts'
+
 interface Deps {
   config: Config
-  sql: Sql
-  cache: TieredCache
   auth: Auth
   cursors: CursorCodec
+  accounts: AccountService
+  /** Today's usage of a caller (the events module's, handed over by createApp). */
+  usageOf: UsageReader
 }
 
 const parseKeysQuery = queryParser(KeysQuery)
@@ -69,9 +60,8 @@ function keyScopes(asked: readonly Scope[] | null | undefined, caller: Caller): 
 
 const keyExpiry = (days: number | null | undefined): Date | null => (days === undefined || days === null ? null : new Date(Date.now() + days * 86_400_000))
 
-function me(caller: Caller, usage: { exports: number; searches: number }, limit: number | undefined) {
+function me(caller: Caller, usage: CallerUsage) {
   const c = caller.credential
-  const today = new Date()
   return {
     user: caller.account,
     role: caller.role,
@@ -82,23 +72,19 @@ function me(caller: Caller, usage: { exports: number; searches: number }, limit:
       ...(c.kind === 'api_key' ? { key_prefix: c.prefix } : {}),
       scopes: caller.scopes,
     },
-    usage: {
-      date: today.toISOString().slice(0, 10),
-      resets_at: quotaResetsAt(today),
-      exports: { used: usage.exports, limit: limit ?? null, remaining: limit === undefined ? null : Math.max(0, limit - usage.exports) },
-      searches: { used: usage.searches },
-    },
+    usage,
   }
 }
 
 export function authRoutes(deps: Deps) {
-  const { config, sql, cache, auth } = deps
+  const { config, auth, accounts } = deps
   const oidc = new OidcProviders(configuredProviders(config), config.PUBLIC_BASE_URL)
   // Config validation makes SESSION_SECRET present whenever a provider is; without providers every
   // provider is a 404 before the secret is needed.
   const secret = config.SESSION_SECRET ?? ''
 
   return new Elysia({ name: 'auth' })
+    .use(routeOptions())
     .get(
       '/auth/login/:provider',
       async ({ params, query }) => {
@@ -112,6 +98,7 @@ export function authRoutes(deps: Deps) {
       },
       {
         query: LoginQuery,
+        cachePolicy: NO_STORE,
         detail: operation({
           tags: ['auth'],
           summary: 'Start signing in with a provider',
@@ -140,10 +127,8 @@ export function authRoutes(deps: Deps) {
         const callbackUrl = new URL(oidc.redirectUri(spec.name))
         callbackUrl.search = new URL(request.url).search
         const { subject, profile } = await oidc.exchange(spec, callbackUrl, saved)
-        const account = await timed('account_upsert', () => upsertOAuthAccount(sql, spec.name, subject, profile))
-        await cache.invalidate(afterAccountChanged(account.id)) // the profile may have changed
         const meta = { userAgent: request.headers.get('user-agent'), ip: server?.requestIP(request)?.address ?? null }
-        const session = await timed('session_create', () => createSession(sql, account.id, meta))
+        const session = await accounts.signIn(spec.name, subject, profile, meta)
         const headers = new Headers({ location: saved.returnTo })
         headers.append('set-cookie', clearStateCookie(auth.cookieOptions))
         headers.append('set-cookie', sessionCookie(session.token, SESSION_LIFETIME_SECONDS, auth.cookieOptions))
@@ -151,6 +136,7 @@ export function authRoutes(deps: Deps) {
       },
       {
         query: CallbackQuery,
+        cachePolicy: NO_STORE,
         detail: operation({
           tags: ['auth'],
           summary: 'Finish signing in (the provider redirects here)',
@@ -167,19 +153,14 @@ export function authRoutes(deps: Deps) {
       '/auth/logout',
       async (ctx) => {
         const presented = presentedCredential(ctx.request, config.ADMIN_TOKEN)
-        const hashes: string[] = []
         if (ctx.query.everywhere === 'true') {
           const caller = await auth.requireAccount(ctx, 'read')
-          hashes.push(...(await timed('session_delete_all', () => deleteUserSessions(sql, caller.account.id))))
+          await accounts.signOut({ everywhereFor: caller.account.id })
         } else if (presented?.kind === 'session') {
-          const hash = hashToken(presented.token)
-          await timed('session_delete', () => deleteSession(sql, hash))
-          hashes.push(hash)
+          await accounts.signOut({ sessionHash: hashToken(presented.token) })
         } else if (presented?.kind === 'api_key' || presented?.kind === 'admin_token') {
           throw badRequest('not_a_session', 'an API key is not signed out: revoke it with DELETE /auth/api-keys/{id} (or use ?everywhere=true to end your sessions)')
         }
-        // Every instance drops its cached lookups of these sessions now (bus), not after CACHE_SESSION_TTL.
-        await cache.invalidate(afterCredentialsChanged(hashes))
         return new Response(null, { status: 204, headers: { 'set-cookie': clearSessionCookie(auth.cookieOptions) } })
       },
       {
@@ -203,11 +184,10 @@ export function authRoutes(deps: Deps) {
       '/auth/me',
       async (ctx) => {
         const caller = await auth.require(ctx, 'read')
-        const account = caller.account
-        const usage = account ? await timed('usage_today', () => usageToday(sql, account.id)) : { exports: 0, searches: 0 }
-        return me(caller, usage, exportLimit(config, caller))
+        return me(caller, await deps.usageOf(caller))
       },
       {
+        cachePolicy: PRIVATE_NO_STORE,
         detail: operation({
           tags: ['auth'],
           summary: 'Who is calling: user, plan, credential, and today’s usage against the quotas',
@@ -224,7 +204,7 @@ export function authRoutes(deps: Deps) {
         // No body at all takes every default.
         const body = ctx.request.body === null ? {} : await readJsonBody(ctx.request, NewApiKeyRequestSchema, MAX_KEY_BODY_BYTES)
         const input = { name: body.name ?? null, scopes: keyScopes(body.scopes, caller), expiresAt: keyExpiry(body.expires_in_days) }
-        const created = await timed('api_key_create', () => createApiKey(sql, caller.account.id, input))
+        const created = await accounts.createKey(caller.account.id, input)
         return ctx.status(201, { ...created.view, key: created.key })
       },
       {
@@ -245,16 +225,12 @@ export function authRoutes(deps: Deps) {
       '/auth/api-keys',
       async (ctx) => {
         const caller = await auth.requireAccount(ctx, 'read')
-        const userId = caller.account.id
         const q = parseKeysQuery(ctx.query)
-        const limit = q.limit ?? KEYS_DEFAULT_LIMIT
-        // The scope names the owner too: a cursor is only good for the list it came from.
-        const scope = `GET /auth/api-keys ${userId}`
-        const after = q.cursor === undefined ? undefined : decodeTimestampCursor(deps.cursors, scope, q.cursor)
-        const rows = await timed('api_key_list', () => listApiKeys(sql, userId, limit, after), [userId, after])
-        return toPage(deps.cursors, rows, limit, scope, (r) => [r.created_key, r.id], ({ created_key: _key, ...key }) => key)
+        const after = q.cursor === undefined ? undefined : decodeTimestampCursor(deps.cursors, keyListScope(caller.account.id), q.cursor)
+        return accounts.listKeys(caller.account.id, q.limit ?? KEYS_DEFAULT_LIMIT, after)
       },
       {
+        cachePolicy: PRIVATE_NO_STORE,
         detail: operation({
           tags: ['auth'],
           summary: 'The caller’s API keys (prefixes only), newest first',
@@ -271,10 +247,8 @@ export function authRoutes(deps: Deps) {
       async (ctx) => {
         const caller = await auth.requireAccount(ctx, 'write')
         const id = parseId(ctx.params.id, 'API key id')
-        const hash = await timed('api_key_revoke', () => revokeApiKey(sql, caller.account.id, id))
-        if (!hash) throw notFound('api_key_not_found', `you have no API key with id ${id}`)
         // Effective at once on every instance: their cached lookups of this key are dropped (bus).
-        await cache.invalidate(afterCredentialsChanged([hash]))
+        await accounts.revokeKey(caller.account.id, id)
         return ctx.status(204, null)
       },
       {

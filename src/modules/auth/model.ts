@@ -1,18 +1,11 @@
 import { type Static, Type } from '@sinclair/typebox'
 import { t } from 'elysia'
+import { AccountSchema, PLANS, ROLES, SCOPES } from '../../http/caller.ts'
 import { OneOf } from '../../http/one-of.ts'
 import { PageSchema } from '../../http/pagination.ts'
 import { Text } from '../../http/text.ts'
 
 // The /auth routes' schemas and limits: the single source of their validation, types and OpenAPI components.
-
-export const ROLES = ['user', 'admin'] as const
-export type Role = (typeof ROLES)[number]
-export const PLANS = ['free', 'pro'] as const
-export type Plan = (typeof PLANS)[number]
-/** What a credential may do: read (GET), write (favorites, events, keys), export (.srt/.vtt), admin. */
-export const SCOPES = ['read', 'write', 'export', 'admin'] as const
-export type Scope = (typeof SCOPES)[number]
 
 export const MAX_KEY_NAME = 100
 export const MAX_KEY_DAYS = 3650
@@ -38,21 +31,6 @@ export const CallbackQuery = t.Object({
 export const LogoutQuery = t.Object({
   everywhere: t.Optional(t.String({ description: '`true` ends every session of the user, on every device', examples: ['true'] })),
 })
-
-export const AccountSchema = t.Object(
-  {
-    id: t.String({ format: 'uuid' }),
-    email: t.Nullable(t.String({ examples: ['ada@example.com'] })),
-    name: t.Nullable(t.String({ examples: ['Ada'] })),
-    avatar_url: t.Nullable(t.String()),
-    role: OneOf(ROLES),
-    plan: OneOf(PLANS),
-    created_at: t.String({ format: 'date-time' }),
-  },
-  { title: 'Account' },
-)
-
-export type Account = Static<typeof AccountSchema>
 
 export const MeSchema = t.Object(
   {

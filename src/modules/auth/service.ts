@@ -1,16 +1,11 @@
+import type { Account, Plan, Role, Scope } from '../../http/caller.ts'
 import { timestampKey } from '../../http/timestamp-key.ts'
 import type { Sql } from '../../platform/db.ts'
-import { SCOPES, type Account, type ApiKeyView, type Plan, type Role, type Scope } from './model.ts'
+import type { ApiKeyView } from './model.ts'
 import { newApiKey, newSessionToken } from './tokens.ts'
 
 // Users, sessions and API keys in SQL. Tokens and keys arrive here only as their SHA-256 hashes,
 // except at creation, where the clear value is returned once to be handed to the caller.
-
-// The vocabulary and the shapes are the model's (./model.ts); re-exported for the module's other files.
-export { PLANS, ROLES, SCOPES, type Account, type ApiKeyView, type Plan, type Role, type Scope } from './model.ts'
-
-/** Scopes a role can hold at all; a credential's own scopes are cut down to these. */
-export const scopesOfRole = (role: Role): readonly Scope[] => (role === 'admin' ? SCOPES : SCOPES.filter((s) => s !== 'admin'))
 
 export const SESSION_LIFETIME_SECONDS = 24 * 3600
 

@@ -1,4 +1,6 @@
 import { Elysia } from 'elysia'
+import { IMMUTABLE_ASSET } from '../../http/cache-policy.ts'
+import { routeOptions } from '../../http/route-options.ts'
 import swaggerCssPath from 'swagger-ui-dist/swagger-ui.css' with { type: 'file' }
 import swaggerBundlePath from 'swagger-ui-dist/swagger-ui-bundle.js' with { type: 'file' }
 import swaggerPackage from 'swagger-ui-dist/package.json' with { type: 'json' }
@@ -50,7 +52,7 @@ const TAGS = {
 }
 
 export function docsRoutes(config: Pick<Config, 'PUBLIC_BASE_URL'>, routes: () => readonly DocumentedRoute[]) {
-  const docs = new Elysia({ name: 'docs' })
+  const docs = new Elysia({ name: 'docs' }).use(routeOptions())
   // Built once, on first request: by then every route is declared.
   let spec: ReadyResponse | undefined
   const document = () =>
@@ -64,6 +66,6 @@ export function docsRoutes(config: Pick<Config, 'PUBLIC_BASE_URL'>, routes: () =
     .get(
       '/swagger/assets/*',
       ({ params, status }) => assets.get(params['*'])?.() ?? status(404, { error: { code: 'not_found', message: 'no such asset' } }),
-      { detail: { hide: true } },
+      { cachePolicy: IMMUTABLE_ASSET, detail: { hide: true } },
     )
 }

@@ -1,7 +1,7 @@
 import type { Sql } from '../../platform/db.ts'
-import { timed } from '../../platform/db-metrics.ts'
+import type { Timed } from '../../platform/db-metrics.ts'
 import { errorFields, type Logger } from '../../platform/log.ts'
-import { insertEvents, type NewEvent } from './service.ts'
+import { insertEvents, type NewEvent } from './queries.ts'
 
 // Events recorded off the request path (signed-in searches, exempt exports): kept in memory and
 // written with one multi-row INSERT every second, or as soon as a batch is full. close() (server
@@ -29,6 +29,7 @@ export class EventBatcher {
   constructor(
     private readonly sql: Sql,
     private readonly log: Logger,
+    private readonly timed: Timed,
     options: Partial<BatcherOptions> = {},
   ) {
     this.options = { ...DEFAULTS, ...options }
@@ -63,7 +64,7 @@ export class EventBatcher {
         const batch = this.pending.splice(0, this.options.maxBatch)
         this.stats.flushes++
         try {
-          await timed('events_insert_batch', () => insertEvents(this.sql, batch))
+          await this.timed('events_insert_batch', () => insertEvents(this.sql, batch))
           this.stats.written += batch.length
         } catch (err) {
           this.stats.dropped += batch.length

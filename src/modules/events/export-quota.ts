@@ -1,23 +1,17 @@
 import type { Config } from '../../config.ts'
-import { HttpError } from '../../http/errors.ts'
-import type { CacheResult } from '../../http/ready-response.ts'
+import type { ExportGate } from '../../http/export-gate.ts'
 import { etagMatches } from '../../http/serve-ready.ts'
 import type { Sql } from '../../platform/db.ts'
-import { timed } from '../../platform/db-metrics.ts'
-import type { Auth, Caller } from '../auth/identity.ts'
+import type { Timed } from '../../platform/db-metrics.ts'
+import { QuotaExceeded } from '../../platform/domain-errors.ts'
+import type { Caller, Identity } from '../../http/caller.ts'
 import type { EventBatcher } from './batcher.ts'
-import { consumeQuota, countToday, EXPORT_EVENT, quotaResetsAt, type NewEvent } from './service.ts'
+import { consumeQuota, countToday, EXPORT_EVENT, quotaResetsAt, type NewEvent } from './queries.ts'
 
 // Exports (.srt/.vtt) need a signed-in caller and count against the daily export quota of the free
 // plan. The body itself is the shared cached export (it does not depend on the caller; the
 // response is private): the quota is charged only when an export is actually sent, so a 404, a
 // transcript that is not ready, a 304 revalidation or a HEAD uses none.
-
-export interface ExportRequest {
-  videoId: string
-  format: 'srt' | 'vtt'
-  source: string
-}
 
 /** The daily limit that applies to a caller, or undefined when exempt (pro plan, admins). */
 export function exportLimit(config: Config, caller: Pick<Caller, 'plan' | 'role'>): number | undefined {
@@ -25,21 +19,14 @@ export function exportLimit(config: Config, caller: Pick<Caller, 'plan' | 'role'
 }
 
 export const quotaExceeded = (limit: number) =>
-  new HttpError(
-    402,
+  new QuotaExceeded(
     'quota_exceeded',
     `the free plan includes ${limit} transcript export${limit === 1 ? '' : 's'} per day (UTC) and today's are used; ` +
       `the quota resets at ${quotaResetsAt()}. Pro and admin accounts have no export limit.`,
   )
 
-/** `what` parses the request (after the credentials are checked); `load` produces the shared cached export. */
-export type ExportGate = <R extends ExportRequest>(
-  ctx: { request: Request; set: { headers: Record<string, unknown> } },
-  what: () => R,
-  load: (what: R) => Promise<CacheResult>,
-) => Promise<CacheResult>
-
-export function createExportGate(deps: { config: Config; sql: Sql; auth: Auth; batcher: EventBatcher }): ExportGate {
+export function createExportGate(deps: { config: Config; sql: Sql; auth: Identity; batcher: EventBatcher; timed: Timed }): ExportGate {
+  const { timed } = deps
   return async (ctx, what, load) => {
     // Credentials first: an anonymous caller learns nothing, not even whether the id is valid.
     const caller = await deps.auth.require(ctx, 'export')

@@ -1,11 +1,9 @@
 import { Elysia } from 'elysia'
 import { badRequest } from '../../http/errors.ts'
+import type { AccountCaller, Identity } from '../../http/caller.ts'
 import { readJsonObject } from '../../http/json-body.ts'
 import { operation } from '../../http/openapi-operation.ts'
 import { validateObject } from '../../http/validate.ts'
-import type { Sql } from '../../platform/db.ts'
-import { timed } from '../../platform/db-metrics.ts'
-import type { AccountCaller, Auth } from '../auth/identity.ts'
 import {
   BatchResultSchema,
   EventBatchEnvelope,
@@ -17,7 +15,8 @@ import {
   MAX_EVENT_PAYLOAD_BYTES,
   NewEventSchema,
 } from './model.ts'
-import { insertEvents, RESERVED_EVENT_TYPES, type NewEvent } from './service.ts'
+import { RESERVED_EVENT_TYPES, type NewEvent } from './queries.ts'
+import type { EventService } from './service.ts'
 
 // POST /events and POST /events/batch: usage events recorded for the signed-in caller.
 
@@ -45,14 +44,19 @@ function parseEvent(raw: unknown, caller: AccountCaller, where: string): NewEven
   }
 }
 
-export function eventRoutes(deps: { sql: Sql; auth: Auth }) {
+// The module's public face, besides its routes: what the admin module may use of events.
+export { EVENT_TYPE, EventSchema } from './model.ts'
+export type { EventService } from './service.ts'
+
+export function eventRoutes(deps: { usageEvents: EventService; auth: Identity }) {
+  const { usageEvents: service } = deps
   return new Elysia({ name: 'events' })
     .post(
       '/events',
       async (ctx) => {
         const caller = await deps.auth.requireAccount(ctx, 'write')
         const event = parseEvent(await readJsonObject(ctx.request, MAX_EVENT_BODY_BYTES), caller, 'event')
-        const [stored] = await timed('event_insert', () => insertEvents(deps.sql, [event]))
+        const stored = await service.record(event)
         return ctx.status(201, stored)
       },
       {
@@ -75,7 +79,7 @@ export function eventRoutes(deps: { sql: Sql; auth: Auth }) {
         const { events: list } = validateObject(EventBatchEnvelope, await readJsonObject(ctx.request, MAX_BATCH_BODY_BYTES))
         // All or nothing: every event is checked before any is stored.
         const events = list.map((e, i) => parseEvent(e, caller, `events[${i}]`))
-        const stored = await timed('events_insert', () => insertEvents(deps.sql, events))
+        const stored = await service.recordBatch(events)
         return ctx.status(201, { recorded: stored.length, ids: stored.map((e) => e.id) })
       },
       {

@@ -1,6 +1,6 @@
-import type { Auth } from '../auth/identity.ts'
+import type { Identity } from '../../http/caller.ts'
 import type { EventBatcher } from './batcher.ts'
-import { SEARCH_EVENT } from './service.ts'
+import { SEARCH_EVENT } from './queries.ts'
 
 // A signed-in search is recorded as a usage event, off the hot path: the search answer is public
 // and cached, so it is produced (and may be served from L1) before anything here runs, and nothing
@@ -8,7 +8,7 @@ import { SEARCH_EVENT } from './service.ts'
 
 export type SearchRecorder = (request: Request, q: string) => void
 
-export function createSearchRecorder(deps: { auth: Auth; events: EventBatcher }): SearchRecorder {
+export function createSearchRecorder(deps: { auth: Identity; events: EventBatcher }): SearchRecorder {
   return (request, q) => {
     // Most searches are anonymous: skip the identity lookup when no credential was sent at all.
     const h = request.headers

@@ -1,15 +1,14 @@
 import { Elysia } from 'elysia'
+import { PRIVATE_NO_STORE } from '../../http/cache-policy.ts'
+import { routeOptions } from '../../http/route-options.ts'
 import type { CursorCodec } from '../../http/cursor-codec.ts'
-import { badRequest, notFound } from '../../http/errors.ts'
+import type { Identity } from '../../http/caller.ts'
+import { badRequest } from '../../http/errors.ts'
 import { readJsonBody } from '../../http/json-body.ts'
 import { operation } from '../../http/openapi-operation.ts'
-import { toPage } from '../../http/pagination.ts'
 import { parseId } from '../../http/params.ts'
 import { decodeTimestampCursor } from '../../http/timestamp-key.ts'
 import { queryParser } from '../../http/validate.ts'
-import type { Sql } from '../../platform/db.ts'
-import { timed } from '../../platform/db-metrics.ts'
-import type { Auth } from '../auth/identity.ts'
 import {
   FAVORITES_DEFAULT_LIMIT,
   FavoritePageSchema,
@@ -21,7 +20,7 @@ import {
   NewFavoriteSchema,
   type NewFavorite,
 } from './model.ts'
-import { createFavorite, deleteFavorite, listFavoritesQuery, toFavorite } from './service.ts'
+import { favoriteListScope, type FavoriteService } from './service.ts'
 
 // GET /favorites, POST /favorites, DELETE /favorites/{id}: the caller's own, never cached in the
 // shared cache (per-user data), always `private, no-store`.
@@ -34,8 +33,10 @@ async function readNewFavorite(request: Request): Promise<NewFavorite> {
   return { ...f, video_id: f.video_id.toLowerCase() }
 }
 
-export function favoriteRoutes(deps: { sql: Sql; auth: Auth; cursors: CursorCodec }) {
+export function favoriteRoutes(deps: { favorites: FavoriteService; auth: Identity; cursors: CursorCodec }) {
+  const { favorites } = deps
   return new Elysia({ name: 'favorites' })
+    .use(routeOptions())
     .get(
       '/favorites',
       async (ctx) => {
@@ -43,13 +44,11 @@ export function favoriteRoutes(deps: { sql: Sql; auth: Auth; cursors: CursorCode
         const userId = caller.account.id
         const q = parseListQuery(ctx.query)
         const limit = q.limit ?? FAVORITES_DEFAULT_LIMIT
-        // The scope names the owner too: a cursor is only good for the list it came from.
-        const scope = `GET /favorites ${userId}`
-        const after = q.cursor === undefined ? undefined : decodeTimestampCursor(deps.cursors, scope, q.cursor)
-        const rows = await timed('favorite_list', () => listFavoritesQuery(deps.sql, userId, limit, after), [userId, after])
-        return toPage(deps.cursors, rows, limit, scope, (r) => [r.created_key, r.id], toFavorite)
+        const after = q.cursor === undefined ? undefined : decodeTimestampCursor(deps.cursors, favoriteListScope(userId), q.cursor)
+        return favorites.list(userId, limit, after)
       },
       {
+        cachePolicy: PRIVATE_NO_STORE,
         detail: operation({
           tags: ['favorites'],
           summary: 'The caller’s favorites, newest first',
@@ -66,8 +65,7 @@ export function favoriteRoutes(deps: { sql: Sql; auth: Auth; cursors: CursorCode
       async (ctx) => {
         const caller = await deps.auth.requireAccount(ctx, 'write')
         const input = await readNewFavorite(ctx.request)
-        const favorite = await timed('favorite_create', () => createFavorite(deps.sql, caller.account.id, input))
-        if (!favorite) throw notFound('video_not_found', `no video with id ${input.video_id}`)
+        const favorite = await favorites.create(caller.account.id, input)
         ctx.set.headers.location = `/favorites/${favorite.id}`
         return ctx.status(201, favorite)
       },
@@ -90,7 +88,7 @@ export function favoriteRoutes(deps: { sql: Sql; auth: Auth; cursors: CursorCode
         const caller = await deps.auth.requireAccount(ctx, 'write')
         const id = parseId(ctx.params.id, 'favorite id')
         // Someone else's favorite is a 404 like a missing one: ids of other users' data are not confirmed.
-        if (!(await timed('favorite_delete', () => deleteFavorite(deps.sql, caller.account.id, id)))) throw notFound('favorite_not_found', `you have no favorite with id ${id}`)
+        await favorites.delete(caller.account.id, id)
         return ctx.status(204, null)
       },
       {

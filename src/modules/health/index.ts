@@ -1,7 +1,10 @@
 import { Type } from '@sinclair/typebox'
 import { Elysia, t } from 'elysia'
+import { NO_STORE } from '../../http/cache-policy.ts'
 import { operation } from '../../http/openapi-operation.ts'
+import { routeOptions } from '../../http/route-options.ts'
 import { pingDatabase, type Sql } from '../../platform/db.ts'
+import type { DatabaseBreaker } from '../../platform/db-breaker.ts'
 import { pingRedis, type RedisClient } from '../../platform/redis.ts'
 import { APP_VERSION } from '../../version.ts'
 
@@ -18,16 +21,18 @@ const UnreadySchema = t.Object(
   { title: 'Unready', description: 'the database is unreachable' },
 )
 
-export function healthRoutes(deps: { sql: Sql; redis: RedisClient | undefined }) {
+export function healthRoutes(deps: { sql: Sql; redis: RedisClient | undefined; breaker?: DatabaseBreaker | undefined }) {
   return new Elysia({ name: 'health' })
+    .use(routeOptions())
     .get('/health', () => ({ status: 'ok' as const, version: APP_VERSION, uptime_seconds: Math.floor(process.uptime()) }), {
+      cachePolicy: NO_STORE,
       detail: operation({ tags: ['health'], summary: 'Liveness: the process is up and serving (touches no dependency)', ok: { 200: HealthSchema }, noDatabase: true }),
     })
     .get(
       '/ready',
       async ({ status }) => {
         const [db, redis] = await Promise.all([
-          pingDatabase(deps.sql, PROBE_TIMEOUT_MS),
+          pingDatabase(deps.sql, PROBE_TIMEOUT_MS, deps.breaker),
           deps.redis ? pingRedis(deps.redis, PROBE_TIMEOUT_MS) : Promise.resolve(undefined),
         ])
         const states = { database: up(db), ...(redis === undefined ? {} : { redis: up(redis) }) }
@@ -40,6 +45,7 @@ export function healthRoutes(deps: { sql: Sql; redis: RedisClient | undefined })
         })
       },
       {
+        cachePolicy: NO_STORE,
         detail: operation({
           tags: ['health'],
           summary: 'Readiness: 200 while the server can serve (naming degraded dependencies), 503 only when the database is unreachable',

@@ -1,29 +1,29 @@
 import { Elysia } from 'elysia'
+import { NO_STORE } from '../../http/cache-policy.ts'
+import { routeOptions } from '../../http/route-options.ts'
 import type { CursorCodec } from '../../http/cursor-codec.ts'
-import { notFound } from '../../http/errors.ts'
 import { readJsonBody } from '../../http/json-body.ts'
 import { operation } from '../../http/openapi-operation.ts'
 import { parseId } from '../../http/params.ts'
+import { decodeTimestampCursor } from '../../http/timestamp-key.ts'
 import { queryParser } from '../../http/validate.ts'
-import type { Sql } from '../../platform/db.ts'
-import { timed } from '../../platform/db-metrics.ts'
-import { jobsCreatedTotal } from '../../platform/metrics.ts'
 import { CreateJobBody, IdParams, JOBS_DEFAULT_LIMIT, JobPage, JobSchema, ListJobsQuery, MAX_JOB_BODY_BYTES } from './model.ts'
-import { canonicalJobUrl, createJob, getJob, listJobs } from './service.ts'
+import { jobListScope } from './queries.ts'
+import type { JobService } from './service.ts'
 
 const TAGS = ['jobs']
 
 const parseListQuery = queryParser(ListJobsQuery)
 
-export function jobsRoutes(deps: { sql: Sql; cursors: CursorCodec }) {
+export function jobsRoutes(deps: { jobs: JobService; cursors: CursorCodec }) {
+  const { jobs } = deps
   return new Elysia({ name: 'jobs' })
+    .use(routeOptions())
     .post(
       '/jobs',
       async ({ request, status, set }) => {
         const body = await readJsonBody(request, CreateJobBody, MAX_JOB_BODY_BYTES)
-        const parsed = canonicalJobUrl(body.url, body.kind)
-        const { job, created } = await timed('job_create', () => createJob(deps.sql, parsed), [parsed.canonical])
-        if (created) jobsCreatedTotal.inc({ kind: job.kind })
+        const { job, created } = await jobs.create(body.url, body.kind)
         set.headers.location = `/jobs/${job.id}`
         return created ? status(201, job) : status(200, job)
       },
@@ -47,12 +47,10 @@ export function jobsRoutes(deps: { sql: Sql; cursors: CursorCodec }) {
     .get(
       '/jobs/:id',
       async ({ params }) => {
-        const id = parseId(params.id)
-        const job = await timed('job_get', () => getJob(deps.sql, id), [id])
-        if (!job) throw notFound('job_not_found', `no job with id ${params.id}`)
-        return job
+        return jobs.get(parseId(params.id))
       },
       {
+        cachePolicy: NO_STORE,
         detail: operation({
           tags: TAGS,
           summary: 'A job and its progress',
@@ -67,10 +65,11 @@ export function jobsRoutes(deps: { sql: Sql; cursors: CursorCodec }) {
       '/jobs',
       ({ query }) => {
         const q = parseListQuery(query)
-        const input = { state: q.state, limit: q.limit ?? JOBS_DEFAULT_LIMIT, cursor: q.cursor }
-        return timed('job_list', () => listJobs(deps.sql, deps.cursors, input), [input.state, input.cursor])
+        const after = q.cursor === undefined ? undefined : decodeTimestampCursor(deps.cursors, jobListScope(q.state), q.cursor)
+        return jobs.list({ state: q.state, limit: q.limit ?? JOBS_DEFAULT_LIMIT, after })
       },
       {
+        cachePolicy: NO_STORE,
         detail: operation({
           tags: TAGS,
           summary: 'Jobs, newest first',

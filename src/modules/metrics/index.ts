@@ -1,30 +1,29 @@
 import { Elysia } from 'elysia'
-import { observeCache } from '../../cache/cache-metrics.ts'
-import type { TieredCache } from '../../cache/tiered-cache.ts'
+import { NO_STORE } from '../../http/cache-policy.ts'
+import { routeOptions } from '../../http/route-options.ts'
 import type { Config } from '../../config.ts'
 import { jsonError } from '../../http/errors.ts'
 import { operation } from '../../http/openapi-operation.ts'
-import type { Sql } from '../../platform/db.ts'
-import { registry } from '../../platform/metrics.ts'
 import { METRICS_UNAUTHORIZED, metricsAuthorized } from '../../platform/metrics-token.ts'
-import { observeJobQueue } from '../jobs/queue-metrics.ts'
+import type { Registry } from 'prom-client'
 
 // GET /metrics: the Prometheus text exposition. Optional bearer token; never cached.
 
-export function metricsRoutes(deps: { config: Config; cache: TieredCache; sql: Sql }) {
+export function metricsRoutes(deps: { config: Config; registry: Registry }) {
+  const { registry } = deps
   const token = deps.config.METRICS_TOKEN
-  return new Elysia({ name: 'metrics' }).get(
+  return new Elysia({ name: 'metrics' })
+    .use(routeOptions())
+    .get(
     '/metrics',
     async ({ request }) => {
       if (!metricsAuthorized(request.headers.get('authorization'), token)) {
         return jsonError(401, METRICS_UNAUTHORIZED.code, METRICS_UNAUTHORIZED.message, { 'www-authenticate': 'Bearer' })
       }
-      // The registry is per process; point its scrape-time collectors at this app's cache and pool.
-      observeCache(deps.cache)
-      observeJobQueue(deps.sql)
       return new Response(await registry.metrics(), { headers: { 'content-type': registry.contentType } })
     },
     {
+      cachePolicy: NO_STORE,
       detail: operation({
         tags: ['health'],
         summary: 'Prometheus metrics',

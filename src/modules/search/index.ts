@@ -1,26 +1,39 @@
 import { Elysia } from 'elysia'
-import type { TieredCache } from '../../cache/tiered-cache.ts'
 import type { Config } from '../../config.ts'
+import { publicFor } from '../../http/cache-policy.ts'
+import { CachedGet } from '../../http/cached-get.ts'
 import type { CursorCodec } from '../../http/cursor-codec.ts'
-import { searchQueriesTotal } from '../../platform/metrics.ts'
 import { operation } from '../../http/openapi-operation.ts'
-import type { Sql } from '../../platform/db.ts'
+import { routeOptions } from '../../http/route-options.ts'
 import { MAX_QUERY_CHARS, SEARCH_LIMIT_DEFAULT, SEARCH_LIMIT_MAX, SearchQuery, SearchResponseSchema } from './model.ts'
 import { parseSearchQuery } from './params.ts'
-import { cachedSearch } from './cached-reads.ts'
+import type { SearchService } from './service.ts'
 
-/** Every answered search counts, whether the router or the fast lane (src/app.ts) answered it. */
-export const countSearchQuery = () => searchQueriesTotal.inc()
+export interface SearchRouteDeps {
+  config: Config
+  search: SearchService
+  cursors: CursorCodec
+  /** search_queries_total: every answered search counts, whichever path answered it. */
+  countSearch: () => void
+  /** Usage of signed-in callers, recorded in the background; the answer stays public (src/modules/events/search-usage.ts). */
+  onSearch?: (request: Request, q: string) => void
+}
 
-export function searchRoutes(deps: { sql: Sql; cache: TieredCache; config: Config; cursors: CursorCodec; onSearch?: (request: Request, q: string) => void }) {
-  return new Elysia({ name: 'search' }).get('/search', async ({ query, request }) => {
-    const params = parseSearchQuery(query, deps.cursors)
-    countSearchQuery()
-    const result = await cachedSearch(deps, params)
-    // Usage of signed-in callers, recorded in the background; the answer stays public (src/modules/events/search-usage.ts).
-    deps.onSearch?.(request, params.q)
-    return result
-  }, {
+export function searchRoutes(deps: SearchRouteDeps) {
+  const route = CachedGet.declare({
+    template: '/search',
+    policy: publicFor(deps.config.CACHE_SEARCH_TTL, 60),
+    parse: ({ query }) => parseSearchQuery(query, deps.cursors),
+    cacheRequest: deps.search.searchRequest,
+    read: async (params, request) => {
+      const result = await deps.search.search(params)
+      deps.onSearch?.(request, params.q)
+      return result
+    },
+    count: deps.countSearch,
+  })
+  return new Elysia({ name: 'search' }).use(routeOptions()).get(route.template, route.handle, {
+    cached: route,
     detail: operation({
       tags: ['search'],
       summary: 'Full-text search over transcript segments',

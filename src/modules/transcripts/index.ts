@@ -1,21 +1,20 @@
 import { Elysia, t } from 'elysia'
-import { afterTranscriptReplaced } from '../../cache/scopes.ts'
-import type { TieredCache } from '../../cache/tiered-cache.ts'
 import type { Config } from '../../config.ts'
-import { badRequest, notFound } from '../../http/errors.ts'
+import type { Identity } from '../../http/caller.ts'
+import { privateFor, publicFor } from '../../http/cache-policy.ts'
+import { CachedGet } from '../../http/cached-get.ts'
+import { badRequest } from '../../http/errors.ts'
+import type { ExportGate } from '../../http/export-gate.ts'
 import { operation } from '../../http/openapi-operation.ts'
 import { parseId } from '../../http/params.ts'
+import { routeOptions } from '../../http/route-options.ts'
 import { queryParser } from '../../http/validate.ts'
-import type { Sql } from '../../platform/db.ts'
-import { timed } from '../../platform/db-metrics.ts'
-import type { Auth } from '../auth/identity.ts'
-import type { ExportGate } from '../events/export-quota.ts'
-import { cachedExport, cachedTranscript, type ExportFormat } from './cached-reads.ts'
 import { MAX_INGEST_BYTES, ingestFormat, parseIngest } from './ingest.ts'
 import { MAX_SEGMENTS } from './formats/validate.ts'
 import { IdParams, INGEST_TEXT_MEDIA, IngestQuery, JsonIngestBody, READ_ERRORS, ReadQuery, TranscriptSchema, TranscriptSummarySchema, fileResponse } from './model.ts'
 import { decodeUtf8, mediaType, readBody } from '../../http/request-body.ts'
-import { replaceTranscript, type SourceChoice } from './service.ts'
+import type { SourceChoice } from './queries.ts'
+import type { ExportFormat, TranscriptRead, TranscriptService } from './service.ts'
 
 // GET /videos/{id}/transcript (+ .srt, .vtt) and PUT /videos/{id}/transcript.
 
@@ -27,35 +26,49 @@ const readChoice = (query: Record<string, string | undefined>): SourceChoice => 
 const EXPORT_ERRORS = { ...READ_ERRORS, 402: ['quota_exceeded'] }
 const exportNote = 'Needs a signed-in caller (`export` scope); each download counts against the free plan’s daily export quota (402 `quota_exceeded` once it is used up).'
 
-export function transcriptRoutes(deps: { config: Config; sql: Sql; cache: TieredCache; exportGate: ExportGate; auth: Auth }) {
-  const { sql } = deps
+const parseRead = (params: { id?: string | undefined }, query: Record<string, string | undefined>): TranscriptRead => ({
+  videoId: parseId(params.id ?? '', 'video id'),
+  source: readChoice(query),
+})
+
+/** Exports become per-caller (quota-counted) with accounts: private, kept briefly by the browser only. */
+const EXPORT_POLICY = privateFor(60)
+
+export function transcriptRoutes(deps: { config: Config; transcripts: TranscriptService; exportGate: ExportGate; auth: Identity }) {
+  const { transcripts } = deps
   /** Signed-in callers only, charged against the export quota (src/modules/events/export-quota.ts). */
   const exportHandler = (format: ExportFormat) => (ctx: { params: { id: string }; query: Record<string, string | undefined>; request: Request; set: { headers: Record<string, unknown> } }) =>
     deps.exportGate(
       ctx,
-      () => ({ videoId: parseId(ctx.params.id, 'video id'), format, source: readChoice(ctx.query) }),
-      (e) => cachedExport(deps, e.videoId, e.source, format),
+      () => ({ ...parseRead(ctx.params, ctx.query), format }),
+      (e) => transcripts.export(e, format),
     )
+  const read = CachedGet.declare({
+    template: '/videos/:id/transcript',
+    policy: publicFor(deps.config.CACHE_TRANSCRIPT_TTL, 300),
+    parse: ({ params, query }) => parseRead(params, query),
+    cacheRequest: transcripts.transcriptRequest,
+    read: transcripts.transcript,
+  })
   return new Elysia({ name: 'transcripts' })
-    .get(
-      '/videos/:id/transcript',
-      ({ params, query }) => cachedTranscript(deps, parseId(params.id, 'video id'), readChoice(query)),
-      {
-        detail: operation({
-          tags: ['transcripts'],
-          summary: 'A video’s transcript',
-          description: 'All segments in order. `source=best` (default) takes whisper when present, else YouTube captions.',
-          params: IdParams,
-          query: ReadQuery,
-          ok: { 200: TranscriptSchema },
-          errors: READ_ERRORS,
-        }),
-      },
-    )
+    .use(routeOptions())
+    .get(read.template, read.handle, {
+      cached: read,
+      detail: operation({
+        tags: ['transcripts'],
+        summary: 'A video’s transcript',
+        description: 'All segments in order. `source=best` (default) takes whisper when present, else YouTube captions.',
+        params: IdParams,
+        query: ReadQuery,
+        ok: { 200: TranscriptSchema },
+        errors: READ_ERRORS,
+      }),
+    })
     .get(
       '/videos/:id/transcript.srt',
       exportHandler('srt'),
       {
+        cachePolicy: EXPORT_POLICY,
         detail: operation({
           tags: ['transcripts'],
           summary: 'A video’s transcript as SubRip (.srt)',
@@ -72,6 +85,7 @@ export function transcriptRoutes(deps: { config: Config; sql: Sql; cache: Tiered
       '/videos/:id/transcript.vtt',
       exportHandler('vtt'),
       {
+        cachePolicy: EXPORT_POLICY,
         detail: operation({
           tags: ['transcripts'],
           summary: 'A video’s transcript as WebVTT (.vtt)',
@@ -95,10 +109,7 @@ export function transcriptRoutes(deps: { config: Config; sql: Sql; cache: Tiered
         const format = ingestFormat(mediaType(request.headers.get('content-type')))
         const body = decodeUtf8(await readBody(request, MAX_INGEST_BYTES))
         const input = parseIngest(format, body, q)
-        const summary = await timed('transcript_replace', () => replaceTranscript(sql, id, source, input), [id, source])
-        if (!summary) throw notFound('video_not_found', `no video with id ${id}`)
-        await deps.cache.invalidate(afterTranscriptReplaced(id))
-        return { ...summary, created_at: summary.created_at.toISOString() }
+        return transcripts.replace(id, source, input)
       },
       {
         // The handler reads the body itself: after the token check, and within the size limit.

@@ -6,7 +6,7 @@ import { validateSegments } from './formats/validate.ts'
 import { parseVttDocument } from './formats/vtt.ts'
 import { rejectLoneSurrogates, unsupportedMediaType } from '../../http/request-body.ts'
 import { textCheck } from '../../http/text.ts'
-import type { TranscriptInput } from './service.ts'
+import type { TranscriptInput } from './queries.ts'
 
 // Turns a PUT body (JSON, WebVTT or SubRip) into a validated transcript, or the HTTP error that
 // tells the client what to fix.

@@ -2,7 +2,7 @@ import type { CursorCodec } from '../../http/cursor-codec.ts'
 import { timestampOrInfinityField, uuidField } from '../../http/cursor-fields.ts'
 import { queryParser } from '../../http/validate.ts'
 import { DEFAULT_LIMIT, ListQuery } from './model.ts'
-import type { ListVideosInput, VideoFilters, VideoSort } from './service.ts'
+import type { ListVideosInput, VideoFilters, VideoSort } from './queries.ts'
 
 // GET /videos query parameters → a validated list request, by the ListQuery schema. Everything a
 // client can send is checked here, so the query can only fail for reasons that are ours.

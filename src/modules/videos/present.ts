@@ -1,4 +1,4 @@
-import type { VideoDetailRow, VideoRow } from './service.ts'
+import type { VideoDetailRow, VideoRow } from './queries.ts'
 
 // Rows → the JSON shapes of the API (timestamps as ISO strings).
 
