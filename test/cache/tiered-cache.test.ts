@@ -213,7 +213,7 @@ describe('freshness', () => {
 
 describe('bounds', () => {
   test('100,000 distinct keys never push L1 past its byte limit', async () => {
-    const max = 2 * 1024 * 1024
+    const max = 4 * 1024 * 1024
     const cache = new TieredCache(cacheOptions({ l1MaxBytes: max }), undefined, quietLog)
     const body = ReadyResponse.json({ pad: 'x'.repeat(200) })
     for (let i = 0; i < 100_000; i++) {
