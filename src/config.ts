@@ -105,7 +105,7 @@ export const CONFIG_SPECS = {
   CACHE_TRANSCRIPT_TTL: spec(integer(1, 30 * DAY), 3600, 'seconds; transcripts and their exports'),
   CACHE_SEARCH_TTL: spec(integer(1, 30 * DAY), 600, 'seconds; GET /search'),
   CACHE_SESSION_TTL: spec(integer(1, 30 * DAY), 3600, 'seconds; session lookups'),
-  L1_MAX_BYTES: spec(integer(0, 2 ** 40), 64 * 1024 * 1024, 'memory for the in-process cache (L1): 7/8 for responses, 1/8 for the fast lane\'s URLs'),
+  L1_MAX_BYTES: spec(integer(0, 2 ** 40), 128 * 1024 * 1024, 'memory for the in-process cache (L1): 7/8 for responses, 1/8 for the fast path\'s URLs'),
   L1_MAX_ENTRY_BYTES: spec(integer(0, 2 ** 40), 4 * 1024 * 1024, 'larger responses are served but not kept in L1'),
   CACHE_L2_TIMEOUT_MS: spec(integer(1, 10_000), 50, 'ms; a slower Redis call counts as a miss and feeds the circuit breaker'),
   CACHE_GRACE: spec(integer(0, 30 * DAY), 300, 'seconds an expired entry may still be served: at once while one refresh runs, or when the database fails'),

@@ -11,7 +11,7 @@ describe('config', () => {
     expect(c.CACHE_TRANSCRIPT_TTL).toBe(3600)
     expect(c.CACHE_SEARCH_TTL).toBe(600)
     expect(c.CACHE_SESSION_TTL).toBe(3600)
-    expect(c.L1_MAX_BYTES).toBe(64 * 1024 * 1024)
+    expect(c.L1_MAX_BYTES).toBe(128 * 1024 * 1024)
     expect(c.ENABLE_CACHING).toBe(true)
     expect(c.SEED_DEMO).toBe(true)
     expect(c.LOG_LEVEL).toBe('info')

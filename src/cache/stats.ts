@@ -18,6 +18,8 @@ export class CacheStats {
   resetsDetected = 0
   /** Times the versions were read again after the bus (re)connected (L1 dropped each time). */
   busResyncs = 0
+  /** Entries L1 dropped to make room: a steady count means keys come faster than they repeat. */
+  l1Evictions = 0
 
   of(type: string): TypeStats {
     let s = this.byType.get(type)

@@ -91,6 +91,9 @@ export class TieredCache {
       maxSize: Math.max(1, options.l1MaxBytes),
       maxEntrySize: Math.max(1, Math.min(options.l1MaxEntryBytes, options.l1MaxBytes)),
       sizeCalculation: (entry) => entry.size,
+      dispose: (_entry, _key, reason) => {
+        if (reason === 'evict') this.stats.l1Evictions++
+      },
     })
     const useRedis = redis !== undefined && options.enabled
     if (useRedis) this.l2 = new L2Tier(redis, keys, options.l2TimeoutMs, this.stats)

@@ -64,7 +64,7 @@ async function start(config: Config, log: Logger, opened: Opened): Promise<Serve
   }
   const prefix = resolveCachePrefix(config, await readDeploymentIdentity(db.sql))
   const cache = createCache(config, redis, log, prefix)
-  const stopHeapGuard = guardHeap()
+  const stopHeapGuard = guardHeap(() => cache.stats.l1Evictions)
   opened.add(async () => stopHeapGuard())
   opened.add(async () => {
     if (!(await cache.settle(ANNOUNCE_GRACE_MS))) log.warn('stopping with cache invalidations Redis never received: other instances keep their copies until they expire')
