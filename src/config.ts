@@ -78,6 +78,8 @@ interface Spec<T> {
 const spec = <T>(parser: Parser<T>, defaultValue: T, doc: string): Spec<T> => ({ parser, default: defaultValue, doc })
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const
+const POOL_MODES = ['session', 'transaction'] as const
+export type PoolMode = (typeof POOL_MODES)[number]
 export type LogLevel = (typeof LOG_LEVELS)[number]
 const DAY = 86_400
 
@@ -89,6 +91,16 @@ export const CONFIG_SPECS = {
     url(['postgres:', 'postgresql:']),
     undefined,
     'PostgreSQL URL; unset runs the embedded PGlite database in DATA_DIR',
+  ),
+  DATABASE_MIGRATION_URL: spec<string | undefined>(
+    url(['postgres:', 'postgresql:']),
+    undefined,
+    'PostgreSQL URL migrations use instead of DATABASE_URL (e.g. straight to PostgreSQL when DATABASE_URL goes through PgBouncer); always a session-mode connection',
+  ),
+  DB_POOL_MODE: spec(
+    oneOf(POOL_MODES),
+    'session' as PoolMode,
+    'session, or transaction when DATABASE_URL goes through a transaction-mode pooler (PgBouncer pool_mode=transaction): no prepared statements, no per-connection settings',
   ),
   DATA_DIR: spec(text, './data', 'directory of the embedded database'),
   DB_POOL_MAX: spec(integer(1, 200), 10, 'PostgreSQL pool size (the embedded database always uses 1)'),

@@ -1,7 +1,8 @@
 import type { Config } from '../config.ts'
 import { openDatabase } from '../platform/database.ts'
 import type { Logger } from '../platform/log.ts'
-import { migrate, migrationStatus } from '../platform/migrate.ts'
+import { migrateDatabase } from '../platform/migrate-database.ts'
+import { migrationStatus } from '../platform/migrate.ts'
 import { MIGRATION_FILES } from '../platform/migration-files.ts'
 import { parseOptions } from './usage.ts'
 
@@ -16,7 +17,7 @@ export async function migrateCommand(args: string[], config: Config, log: Logger
       console.log(`${status.applied.length} applied, ${status.pending.length} pending`)
       return
     }
-    const applied = await migrate(db.sql, MIGRATION_FILES, log)
+    const applied = await migrateDatabase(db, config, log)
     console.log(applied.length === 0 ? 'database is up to date' : `applied ${applied.length}: ${applied.join(', ')}`)
   } finally {
     await db.close()

@@ -1,8 +1,7 @@
 import type { Config } from '../config.ts'
 import { openDatabase } from '../platform/database.ts'
 import type { Logger } from '../platform/log.ts'
-import { migrate } from '../platform/migrate.ts'
-import { MIGRATION_FILES } from '../platform/migration-files.ts'
+import { migrateDatabase } from '../platform/migrate-database.ts'
 import { MAX_SEED, MAX_SEGMENTS_PER_VIDEO, MAX_VIDEOS, seedDatabase, type SeedCounts, type SeedProgress } from '../seed/index.ts'
 import { integerOption, parseOptions } from './usage.ts'
 
@@ -93,7 +92,7 @@ export async function seedCommand(args: string[], config: Config, log: Logger): 
   const db = await openDatabase(config, log, 'transcript-api seed')
   try {
     // Seeding a fresh database must just work: bring the schema up to date first.
-    await migrate(db.sql, MIGRATION_FILES, log)
+    await migrateDatabase(db, config, log)
     const started = performance.now()
     const view = progressView(process.stderr, started)
     let counts: SeedCounts

@@ -12,8 +12,7 @@ import { createMetrics } from '../platform/metrics.ts'
 import { readDeploymentIdentity } from '../platform/deployment.ts'
 import { guardHeap } from '../platform/heap-guard.ts'
 import { errorFields, type Logger } from '../platform/log.ts'
-import { migrate } from '../platform/migrate.ts'
-import { MIGRATION_FILES } from '../platform/migration-files.ts'
+import { migrateDatabase } from '../platform/migrate-database.ts'
 import { closeRedis, createRedis } from '../platform/redis.ts'
 import { DEMO_SEED, hasVideos, seedDatabase } from '../seed/index.ts'
 import { parseOptions } from './usage.ts'
@@ -56,7 +55,7 @@ async function start(config: Config, log: Logger, opened: Opened): Promise<Serve
   opened.add(() => db.close())
   const redis = config.REDIS_URL ? createRedis(config.REDIS_URL, log) : undefined
   if (redis) opened.add(() => closeRedis(redis))
-  await migrate(db.sql, MIGRATION_FILES, log)
+  await migrateDatabase(db, config, log)
   if (db.kind === 'embedded' && config.SEED_DEMO && !(await hasVideos(db.sql))) {
     log.info('empty embedded database: seeding demo data (SEED_DEMO=false turns this off)')
     const counts = await seedDatabase(db.sql, DEMO_SEED)

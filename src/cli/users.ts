@@ -9,8 +9,7 @@ import { openDatabase } from '../platform/database.ts'
 import type { Sql } from '../platform/db.ts'
 import { readDeploymentIdentity } from '../platform/deployment.ts'
 import type { Logger } from '../platform/log.ts'
-import { migrate } from '../platform/migrate.ts'
-import { MIGRATION_FILES } from '../platform/migration-files.ts'
+import { migrateDatabase } from '../platform/migrate-database.ts'
 import { closeRedis, createRedis } from '../platform/redis.ts'
 import { integerOption, parseOptions, UsageError } from './usage.ts'
 
@@ -73,7 +72,7 @@ export async function usersCommand(args: string[], config: Config, log: Logger):
     const db = await openDatabase(config, log, 'transcript-api users')
     try {
       // A fresh VM may run this before the server ever started: bring the schema up to date first.
-      await migrate(db.sql, MIGRATION_FILES, log)
+      await migrateDatabase(db, config, log)
       await body(db.sql)
     } finally {
       await db.close()

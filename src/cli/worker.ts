@@ -7,8 +7,7 @@ import { createQueryTimer } from '../platform/db-metrics.ts'
 import { createMetrics } from '../platform/metrics.ts'
 import { readDeploymentIdentity } from '../platform/deployment.ts'
 import type { Logger } from '../platform/log.ts'
-import { migrate } from '../platform/migrate.ts'
-import { MIGRATION_FILES } from '../platform/migration-files.ts'
+import { migrateDatabase } from '../platform/migrate-database.ts'
 import { serveMetrics } from '../platform/metrics-server.ts'
 import { closeRedis, createRedis } from '../platform/redis.ts'
 import { startWorker } from '../worker/index.ts'
@@ -69,7 +68,7 @@ export async function workerCommand(args: string[], config: Config, log: Logger)
   const metricsServer = metricsPort !== undefined && config.ENABLE_METRICS ? serveMetrics(metrics.registry, config.HOST, metricsPort, config.METRICS_TOKEN) : undefined
   if (metricsServer) log.info('worker metrics', { url: `http://${config.HOST}:${metricsServer.port}/metrics` })
   try {
-    await migrate(db.sql, MIGRATION_FILES, log)
+    await migrateDatabase(db, config, log)
     if (redis) {
       cache = createCache(config, redis, log, resolveCachePrefix(config, await readDeploymentIdentity(db.sql)))
       await cache.start()

@@ -27,10 +27,16 @@ export interface OpenOptions {
  */
 export async function openDatabase(config: Config, log: Logger, applicationName: string, options: OpenOptions = {}): Promise<Database> {
   if (config.DATABASE_URL) {
-    const sql = createPool(config.DATABASE_URL, { max: config.DB_POOL_MAX, applicationName, statementTimeoutMs: options.statementTimeoutMs })
+    const poolMode = config.DB_POOL_MODE
+    const sql = createPool(config.DATABASE_URL, { max: config.DB_POOL_MAX, applicationName, statementTimeoutMs: options.statementTimeoutMs, poolMode })
     const { hostname: host, port, pathname } = new URL(config.DATABASE_URL)
     const database = pathname.slice(1)
-    log.info('database: external PostgreSQL', { host, port, database })
+    log.info('database: external PostgreSQL', { host, port, database, pool_mode: poolMode })
+    if (poolMode === 'transaction' && options.statementTimeoutMs) {
+      log.warn('DB_POOL_MODE=transaction: DB_STATEMENT_TIMEOUT_MS cannot be sent through the pooler; set it on the role instead', {
+        sql: `ALTER ROLE <role> SET statement_timeout = ${options.statementTimeoutMs}`,
+      })
+    }
     try {
       await waitForDatabase(sql, `${host}:${port || 5432}/${database}`, config.DB_CONNECT_TIMEOUT, log)
     } catch (err) {

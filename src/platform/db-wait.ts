@@ -17,10 +17,14 @@ export class DatabaseStartupError extends Error {}
 
 class NoAnswer extends Error {}
 
-/** SQLSTATEs that mean the URL is wrong: invalid authorization (28…), no such database (3D000). */
+/**
+ * SQLSTATEs that mean the URL or settings are wrong: invalid authorization (28…), no such
+ * database (3D000), a protocol violation (08P01: what PgBouncer answers to a startup parameter
+ * it does not pass on, such as statement_timeout without DB_POOL_MODE=transaction).
+ */
 function isPermanent(err: unknown): boolean {
   const code = (err as { code?: unknown }).code
-  return typeof code === 'string' && (code.startsWith('28') || code === '3D000')
+  return typeof code === 'string' && (code.startsWith('28') || code === '3D000' || code === '08P01')
 }
 
 /** One `select 1`: undefined when it answered, else why not. */

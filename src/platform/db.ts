@@ -1,4 +1,5 @@
 import postgres from 'postgres'
+import type { PoolMode } from '../config.ts'
 import type { DatabaseBreaker } from './db-breaker.ts'
 import { handshakeCheckedSockets } from './db-socket.ts'
 
@@ -13,6 +14,13 @@ export interface PoolOptions {
   applicationName: string
   /** The server cancels any statement running longer (0 or unset: no limit). */
   statementTimeoutMs?: number
+  /**
+   * transaction: the URL is a transaction-mode pooler (PgBouncer), which hands each transaction
+   * to whichever server connection is free. Prepared statements and session settings would then
+   * land on a connection other clients use ("prepared statement … does not exist"), and PgBouncer
+   * refuses startup parameters it does not know, statement_timeout among them.
+   */
+  poolMode?: PoolMode
 }
 
 /**
@@ -22,7 +30,8 @@ export interface PoolOptions {
  */
 const reconnectDelay = (retries: number) => Math.min(0.01 * 2 ** retries, 0.2) * (0.5 + Math.random() / 2)
 
-export function createPool(url: string, { max, applicationName, statementTimeoutMs }: PoolOptions): Sql {
+export function createPool(url: string, { max, applicationName, statementTimeoutMs, poolMode = 'session' }: PoolOptions): Sql {
+  const session = poolMode === 'session'
   // A variable, not a literal: `socket` is documented (README, "Custom socket") but missing from
   // postgres.js's type declarations.
   const options = {
@@ -33,10 +42,11 @@ export function createPool(url: string, { max, applicationName, statementTimeout
     socket: handshakeCheckedSockets(),
     // The server owns its log; postgres.js would print NOTICEs (e.g. "already exists") to stdout.
     onnotice: () => {},
+    prepare: session,
     connection: {
       application_name: applicationName,
       // Sent in the startup packet: the session default, which RESET returns to.
-      ...(statementTimeoutMs ? { statement_timeout: statementTimeoutMs } : {}),
+      ...(session && statementTimeoutMs !== undefined ? { statement_timeout: statementTimeoutMs } : {}),
     },
   }
   return postgres(url, options)

@@ -1,9 +1,19 @@
 import { createHash } from 'node:crypto'
+import type { PoolMode } from '../config.ts'
 import type { Sql } from './db.ts'
 import type { Logger } from './log.ts'
 import type { MigrationFile } from './migration-files.ts'
 
 // Applies sql/NNNN_name.sql files in order, once each, under an advisory lock.
+//
+// Session mode holds a session-level lock on the connection that migrates. Through a
+// transaction-mode pooler (PgBouncer) a session lock is unsafe: the lock and its unlock may reach
+// different server connections, leaving the lock held forever on one that other clients then
+// share (and re-enter). There a second connection holds the lock as a transaction-scoped one
+// (pg_try_advisory_xact_lock) inside a transaction kept open while the first migrates: PgBouncer
+// pins a transaction to one server connection, and the lock ends with the transaction, also
+// when its client dies. The open transaction holds no snapshot between its statements (READ
+// COMMITTED, no open portal), so CREATE INDEX CONCURRENTLY does not wait for it.
 
 const NO_TRANSACTION_MARKER = '-- migrate:no-transaction'
 /** Arbitrary constant shared by every instance: "transcript-api migrations". */
@@ -79,18 +89,62 @@ async function ensureTable(conn: Conn): Promise<void> {
     )`
 }
 
+export interface MigrateOptions {
+  /** transaction: `sql` goes through a transaction-mode pooler, and needs two connections. */
+  poolMode?: PoolMode
+}
+
 /**
  * Polls instead of blocking in pg_advisory_lock: a session blocked inside a statement holds a
  * snapshot, and CREATE INDEX CONCURRENTLY in the lock holder would wait on it forever.
  */
-async function acquireLock(conn: Conn, log: Logger): Promise<void> {
+async function pollLock(tryLock: () => Promise<boolean>, log: Logger): Promise<void> {
   let announced = false
-  for (;;) {
-    const [row] = await conn<{ locked: boolean }[]>`SELECT pg_try_advisory_lock(${ADVISORY_LOCK_KEY}::bigint) AS locked`
-    if (row?.locked) return
+  while (!(await tryLock())) {
     if (!announced) log.info('waiting for another process to finish migrating')
     announced = true
     await Bun.sleep(LOCK_POLL_MS)
+  }
+}
+
+/** Session-level lock on `conn`; returns its release. */
+async function sessionLock(conn: Conn, log: Logger): Promise<() => Promise<void>> {
+  await pollLock(async () => {
+    const [row] = await conn<{ locked: boolean }[]>`SELECT pg_try_advisory_lock(${ADVISORY_LOCK_KEY}::bigint) AS locked`
+    return row?.locked === true
+  }, log)
+  return async () => {
+    await conn`SELECT pg_advisory_unlock(${ADVISORY_LOCK_KEY}::bigint)`
+  }
+}
+
+/**
+ * Transaction-scoped lock in a transaction of its own on another connection of `sql`, open until
+ * the release is called. Each failed attempt ends its transaction, so a waiting process does not
+ * pin one of the pooler's server connections while the lock holder needs it.
+ */
+async function transactionLock(sql: Sql, log: Logger): Promise<() => Promise<void>> {
+  let release = () => {}
+  const released = new Promise<void>((res) => (release = res))
+  let holder: Promise<boolean> = Promise.resolve(false)
+  await pollLock(() => {
+    let acquired = () => {}
+    const locked = new Promise<boolean>((res) => (acquired = () => res(true)))
+    holder = sql.begin(async (tx) => {
+      // The simple protocol: an extended-protocol portal stays open until the transaction ends,
+      // and with it a snapshot that CREATE INDEX CONCURRENTLY on the other connection waits for.
+      const [row] = await tx.unsafe<{ locked: boolean }[]>(`SELECT pg_try_advisory_xact_lock(${ADVISORY_LOCK_KEY}) AS locked`).simple()
+      if (!row?.locked) return false
+      acquired()
+      await released
+      return true
+    })
+    holder.catch(() => {}) // a lost lock connection is reported by the release below
+    return Promise.race([locked, holder])
+  }, log)
+  return async () => {
+    release()
+    await holder
   }
 }
 
@@ -139,14 +193,17 @@ function checkChecksums(parsed: ParsedMigration[], applied: { version: number; c
 }
 
 /** Applies every pending migration; returns the names applied (empty when up to date). */
-export async function migrate(sql: Sql, files: readonly MigrationFile[], log: Logger): Promise<string[]> {
+export async function migrate(sql: Sql, files: readonly MigrationFile[], log: Logger, { poolMode = 'session' }: MigrateOptions = {}): Promise<string[]> {
   const parsed = parseAll(files)
+  const session = poolMode === 'session'
   const conn = await sql.reserve()
   try {
     // A migration may build an index for minutes: not under the server's statement timeout. RESET
-    // (below) returns the connection to the pool with the timeout of its startup packet.
-    await conn`SET statement_timeout = 0`
-    await acquireLock(conn, log)
+    // (below) returns the connection to the pool with the timeout of its startup packet. Through
+    // a transaction pooler a SET would stick to a shared server connection: there the migration
+    // pool sends no timeout, and a role-level one applies (DATABASE_MIGRATION_URL avoids it).
+    if (session) await conn`SET statement_timeout = 0`
+    const unlock = session ? await sessionLock(conn, log) : await transactionLock(sql, log)
     try {
       await ensureTable(conn)
       const applied = await appliedRows(conn)
@@ -166,10 +223,10 @@ export async function migrate(sql: Sql, files: readonly MigrationFile[], log: Lo
       }
       return names
     } finally {
-      await conn`SELECT pg_advisory_unlock(${ADVISORY_LOCK_KEY}::bigint)`
+      await unlock()
     }
   } finally {
-    await conn`RESET statement_timeout`.catch(() => {}) // fails only on a lost connection, which is not reused
+    if (session) await conn`RESET statement_timeout`.catch(() => {}) // fails only on a lost connection, which is not reused
     conn.release()
   }
 }
