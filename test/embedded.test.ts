@@ -5,7 +5,8 @@ import { join } from 'node:path'
 import { startServer } from './support/server-process.ts'
 
 // With DATABASE_URL unset the server runs PGlite in DATA_DIR: boots, migrates, seeds, answers,
-// keeps its data across restarts, and refuses a second process on the same directory.
+// keeps its data across restarts, refuses a second server on the same directory, and lets the
+// CLI use it beside the running server.
 
 const dataDir = mkdtempSync(join(tmpdir(), 'ta-embedded-'))
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
@@ -27,14 +28,45 @@ describe('embedded database', () => {
       const videos = (await (await fetch(`${first.baseUrl}/videos?limit=5`)).json()) as { items: { id: string }[] }
       expect(videos.items).toHaveLength(5)
 
-      // A second process on the same DATA_DIR gets a clear error instead of corrupting it.
-      const second = Bun.spawn(['bun', 'src/main.ts', 'migrate'], {
-        env: { PATH: process.env.PATH, DATA_DIR: dataDir },
+      // A second server on the same DATA_DIR gets a clear error instead of corrupting it.
+      const second = Bun.spawn(['bun', 'src/main.ts', 'serve'], {
+        env: { PATH: process.env.PATH, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1' },
         stdout: 'pipe',
         stderr: 'pipe',
       })
       expect(await second.exited).toBe(1)
       expect(await new Response(second.stderr).text()).toMatch(/DATA_DIR .* is in use by process \d+/)
+
+      // Commands beside the running server use its database through the socket in DATA_DIR,
+      // while the server keeps answering queries of its own.
+      let loading = true
+      const failures: number[] = []
+      const load = (async () => {
+        for (let i = 0; loading; i++) {
+          const res = await fetch(`${first.baseUrl}/videos?limit=3&channel=nobody-${i}`)
+          if (res.status !== 200) failures.push(res.status)
+        }
+      })()
+      const cli = async (...args: string[]) => {
+        const proc = Bun.spawn(['bun', 'src/main.ts', ...args], { env: { PATH: process.env.PATH, DATA_DIR: dataDir, LOG_LEVEL: 'error' }, stdout: 'pipe', stderr: 'pipe' })
+        const [code, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()])
+        expect({ code, stderr }).toEqual({ code: 0, stderr: '' })
+        return stdout.trim().split('\n')
+      }
+      try {
+        expect(await cli('migrate')).toEqual(['database is up to date'])
+        const created = await cli('users', 'create', '--email', 'first-admin@example.com', '--role', 'admin')
+        expect(created[0]).toMatch(/^created user .* first-admin@example.com \(role admin/)
+        const key = created.at(-1) ?? ''
+        const users = await fetch(`${first.baseUrl}/admin/users`, { headers: { 'x-api-key': key } })
+        expect(users.status).toBe(200)
+        expect(JSON.stringify(await users.json())).toContain('first-admin@example.com')
+        expect((await cli('users', 'list', '--email', 'first-admin@example.com')).at(-1)).toBe('1 user')
+      } finally {
+        loading = false
+        await load
+      }
+      expect(failures).toEqual([])
 
       expect(await first.stop()).toBe(0)
       firstStopped = true

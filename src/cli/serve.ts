@@ -51,7 +51,7 @@ class Opened {
 
 /** Database (waiting for it), migrations, demo data, cache, then the listening server. */
 async function start(config: Config, log: Logger, opened: Opened): Promise<Server<undefined>> {
-  const db = await openDatabase(config, log, 'transcript-api', { statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS })
+  const db = await openDatabase(config, log, 'transcript-api', { statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS, ownEmbedded: true })
   opened.add(() => db.close())
   const redis = config.REDIS_URL ? createRedis(config.REDIS_URL, log) : undefined
   if (redis) opened.add(() => closeRedis(redis))

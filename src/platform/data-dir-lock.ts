@@ -5,7 +5,10 @@ import { join } from 'node:path'
 // same directory would corrupt it. A pid lock file refuses the second one with a clear message.
 
 export class DataDirInUseError extends Error {
-  constructor(dir: string, pid: number) {
+  constructor(
+    dir: string,
+    readonly pid: number,
+  ) {
     super(`DATA_DIR ${dir} is in use by process ${pid}; stop it or choose another DATA_DIR`)
   }
 }

@@ -2,7 +2,8 @@ import type { Config } from '../config.ts'
 import { DatabaseBreaker, type Probe } from './db-breaker.ts'
 import { createPool, type Sql } from './db.ts'
 import { waitForDatabase } from './db-wait.ts'
-import { EMBEDDED_POOL_MAX, startEmbeddedDatabase } from './embedded-db.ts'
+import { DataDirInUseError } from './data-dir-lock.ts'
+import { EMBEDDED_POOL_MAX, runningEmbeddedSocket, startEmbeddedDatabase } from './embedded-db.ts'
 import type { Logger } from './log.ts'
 import type { Metrics } from './metrics.ts'
 
@@ -19,6 +20,11 @@ export interface Database {
 export interface OpenOptions {
   /** Server-side limit of every statement on an external PostgreSQL (DB_STATEMENT_TIMEOUT_MS); none by default. */
   statementTimeoutMs?: number
+  /**
+   * Refuse a DATA_DIR another process has open (serve: two servers on one embedded database are
+   * not a deployment). Otherwise a command started beside it uses that process's database.
+   */
+  ownEmbedded?: boolean
 }
 
 /**
@@ -46,7 +52,13 @@ export async function openDatabase(config: Config, log: Logger, applicationName:
     return { sql, kind: 'external', poolMax: config.DB_POOL_MAX, close: () => sql.end({ timeout: 5 }) }
   }
   const started = performance.now()
-  const embedded = await startEmbeddedDatabase(config.DATA_DIR)
+  let embedded
+  try {
+    embedded = await startEmbeddedDatabase(config.DATA_DIR)
+  } catch (err) {
+    if (!(err instanceof DataDirInUseError) || options.ownEmbedded) throw err
+    return openRunningEmbedded(config, log, applicationName, err)
+  }
   const sql = createPool(embedded.url, { max: EMBEDDED_POOL_MAX, applicationName })
   log.info('database: embedded PGlite (set DATABASE_URL for PostgreSQL in production)', {
     data_dir: embedded.dataDir,
@@ -61,6 +73,24 @@ export async function openDatabase(config: Config, log: Logger, applicationName:
       await embedded.close()
     },
   }
+}
+
+/**
+ * The embedded database of the process that has DATA_DIR open, through its Unix socket. PGlite
+ * is one session shared with that process: no prepared statements left behind in it, no settings
+ * (the pool mode of a transaction pooler, which shares sessions the same way).
+ */
+async function openRunningEmbedded(config: Config, log: Logger, applicationName: string, inUse: DataDirInUseError): Promise<Database> {
+  const socketPath = runningEmbeddedSocket(config.DATA_DIR, inUse)
+  const sql = createPool('postgres://postgres@localhost/postgres', { max: EMBEDDED_POOL_MAX, applicationName, poolMode: 'transaction', socketPath })
+  try {
+    await waitForDatabase(sql, socketPath, config.DB_CONNECT_TIMEOUT, log)
+  } catch (err) {
+    await sql.end({ timeout: 0 })
+    throw err
+  }
+  log.info('database: the embedded PGlite of the running process', { pid: inUse.pid, socket: socketPath })
+  return { sql, kind: 'embedded', poolMax: EMBEDDED_POOL_MAX, close: () => sql.end({ timeout: 5 }) }
 }
 
 /** A probe on a one-connection pool of its own, replaced whenever a check goes unanswered. */

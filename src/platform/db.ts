@@ -21,6 +21,8 @@ export interface PoolOptions {
    * refuses startup parameters it does not know, statement_timeout among them.
    */
   poolMode?: PoolMode
+  /** Connect to this Unix socket instead of the URL's host and port. */
+  socketPath?: string
 }
 
 /**
@@ -30,7 +32,7 @@ export interface PoolOptions {
  */
 const reconnectDelay = (retries: number) => Math.min(0.01 * 2 ** retries, 0.2) * (0.5 + Math.random() / 2)
 
-export function createPool(url: string, { max, applicationName, statementTimeoutMs, poolMode = 'session' }: PoolOptions): Sql {
+export function createPool(url: string, { max, applicationName, statementTimeoutMs, poolMode = 'session', socketPath }: PoolOptions): Sql {
   const session = poolMode === 'session'
   // A variable, not a literal: `socket` is documented (README, "Custom socket") but missing from
   // postgres.js's type declarations.
@@ -43,6 +45,7 @@ export function createPool(url: string, { max, applicationName, statementTimeout
     // The server owns its log; postgres.js would print NOTICEs (e.g. "already exists") to stdout.
     onnotice: () => {},
     prepare: session,
+    ...(socketPath ? { path: socketPath } : {}),
     connection: {
       application_name: applicationName,
       // Sent in the startup packet: the session default, which RESET returns to.

@@ -6,7 +6,8 @@ import { JsonCell, type Row, type TableRows } from './rows.ts'
 
 // Two ways to get rows into a table inside the seed's transaction: COPY FROM STDIN, streamed, for
 // PostgreSQL; multi-row INSERTs for the embedded PGlite, whose socket server drops the
-// connection when a client starts COPY FROM STDIN (tried with @electric-sql/pglite-socket 0.2.17).
+// connection when a client starts COPY FROM STDIN (tried with @electric-sql/pglite-socket 0.2.17,
+// which src/platform/embedded-socket.ts has replaced since; COPY through that one is untried).
 
 export type Tx = postgres.TransactionSql
 
