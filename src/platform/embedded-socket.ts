@@ -15,6 +15,17 @@ const CANCEL_REQUEST = 80877102
 const BATCH_ENDS = new Set(['S', 'Q', 'c', 'f'].map((c) => c.charCodeAt(0)))
 const TERMINATE = 'X'.charCodeAt(0)
 const MAX_CONNECTIONS = 16
+/**
+ * Sync, then the simple query ROLLBACK (a warning only, outside a transaction). Raw messages, as
+ * db.exec would wait for the lock runExclusive holds.
+ */
+const RESET_SESSION = (() => {
+  const sql = Buffer.from('ROLLBACK\0')
+  const query = Buffer.alloc(5)
+  query.write('Q')
+  query.writeInt32BE(4 + sql.length, 1)
+  return new Uint8Array(Buffer.concat([Buffer.from([0x53, 0, 0, 0, 4]), query, sql]))
+})()
 
 interface Client {
   socket: Socket
@@ -51,11 +62,7 @@ export async function serveSession(db: PGlite, options: { socketPath?: string } 
   }
 
   /** Ends what a client that left was in the middle of: an extended-protocol exchange, a transaction. */
-  const resetSession = () =>
-    db.runExclusive(async () => {
-      await db.execProtocolRawStream(new Uint8Array([0x53, 0, 0, 0, 4]), { onRawData: () => {} }) // Sync
-      if (db.isInTransaction()) await db.exec('ROLLBACK')
-    })
+  const resetSession = () => db.runExclusive(() => db.execProtocolRawStream(RESET_SESSION, { onRawData: () => {} }))
 
   const run = async () => {
     if (running) return
