@@ -1,4 +1,4 @@
-import type { Config } from '../config.ts'
+import type { Config, PoolMode } from '../config.ts'
 import { DatabaseBreaker, type Probe } from './db-breaker.ts'
 import { createPool, type Sql } from './db.ts'
 import { waitForDatabase } from './db-wait.ts'
@@ -94,8 +94,8 @@ async function openRunningEmbedded(config: Config, log: Logger, applicationName:
 }
 
 /** A probe on a one-connection pool of its own, replaced whenever a check goes unanswered. */
-function poolProbe(url: string): Probe {
-  const open = () => createPool(url, { max: 1, applicationName: 'transcript-api probe' })
+function poolProbe(url: string, poolMode: PoolMode): Probe {
+  const open = () => createPool(url, { max: 1, applicationName: 'transcript-api probe', poolMode })
   let sql = open()
   return {
     check: () => sql`select 1`,
@@ -116,7 +116,7 @@ export function guardDatabase(config: Config, log: Logger, metrics: Metrics): { 
   // The server cancels a statement after DB_STATEMENT_TIMEOUT_MS; the deadline catches the ones
   // it cannot (a connection that hangs), a little later.
   const deadlineMs = config.DB_STATEMENT_TIMEOUT_MS > 0 ? config.DB_STATEMENT_TIMEOUT_MS + DEADLINE_GRACE_MS : 0
-  const breaker = new DatabaseBreaker({ probe: poolProbe(config.DATABASE_URL), log, deadlineMs, openGauge: metrics.dbBreakerOpen })
+  const breaker = new DatabaseBreaker({ probe: poolProbe(config.DATABASE_URL, config.DB_POOL_MODE), log, deadlineMs, openGauge: metrics.dbBreakerOpen })
   breaker.start()
   return { breaker, stop: () => breaker.stop() }
 }
