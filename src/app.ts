@@ -9,6 +9,9 @@ import { httpErrorOf, jsonError } from './http/errors.ts'
 import { FastPath } from './http/fast-path.ts'
 import { IdentityBodies } from './http/identity-bodies.ts'
 import type { DocumentedRoute } from './http/openapi-document.ts'
+import { ClientIp, type SocketAddressSource } from './http/client-ip.ts'
+import { refusalResponse, RateLimits } from './http/rate-limit.ts'
+import { rateLimitHooks } from './http/rate-limit-hooks.ts'
 import { requestHooks, requestRecorder, UNMATCHED_ROUTE } from './http/request-recorder.ts'
 import { validationFailure } from './http/validate.ts'
 import { routableRequest } from './http/request-target.ts'
@@ -77,6 +80,11 @@ export function createApp(deps: AppDeps) {
   const policies = new Map<string, CachePolicy>()
   const declaredPolicies: CachePolicyTable = policies
   const bodies = new IdentityBodies()
+  // Rate limits (src/http/rate-limit.ts): app.fetch resolves each request's client address once.
+  const limits = new RateLimits({ config: deps.config, redis: deps.redis, prefix: deps.cache.prefix })
+  const clientIp = new ClientIp(deps.config.TRUST_PROXY)
+  const clients = new WeakMap<Request, string>()
+  const publicReads = new Set<string>()
   // Accounts: one identity resolver for every route that needs the caller (src/modules/auth/identity.ts).
   const auth = new Auth({ ...deps, timed })
   const events = deps.events ?? new EventBatcher(deps.sql, deps.log, timed)
@@ -106,6 +114,7 @@ export function createApp(deps: AppDeps) {
   // short: with `Host: ab`, `/xyz/metrics` was routed as `/metrics` (src/http/request-target.ts).
   const app = new Elysia({ precompile: true, handler: { standardHostname: false } })
     .use(requestHooks(record, metricsOn ? metrics : undefined, resultStatus))
+    .use(rateLimitHooks({ limits, publicReads, clientOf: (request) => clients.get(request) }))
     .onError(({ code, error, set, request, route }) => {
       let status = 500
       let errCode = 'internal_error'
@@ -149,7 +158,15 @@ export function createApp(deps: AppDeps) {
     .use(metricsOn ? metricsRoutes({ config: deps.config, registry: metrics.registry }) : new Elysia({ name: 'metrics-off' }))
   const declared = declaredRoutes(app.routes)
   for (const [template, policy] of declared.policies) policies.set(template, policy)
-  const fast = new FastPath(deps.cache, deps.config.ENABLE_CACHING ? declared.cached : [], record, { maxMemoBytes: l1Budget(deps.config.L1_MAX_BYTES).fastPath, bodies })
+  for (const route of declared.cached) publicReads.add(route.template)
+  const fast = new FastPath(deps.cache, deps.config.ENABLE_CACHING ? declared.cached : [], record, {
+    maxMemoBytes: l1Budget(deps.config.L1_MAX_BYTES).fastPath,
+    bodies,
+    limit: (client) => {
+      const refused = limits.hitPublicRead(client)
+      return refused && refusalResponse(refused)
+    },
+  })
   return {
     /** The router: every route, hook and schema. */
     app,
@@ -159,14 +176,20 @@ export function createApp(deps: AppDeps) {
     fastPath: fast,
     /** The route templates' Cache-Control policies, as the routes declared them. */
     policies: declaredPolicies,
-    /** What Bun.serve calls: a Host check, the fast path, then the router. */
-    fetch: (request: Request): Response | Promise<Response> => {
+    /** The client address of a request the router is answering (TRUST_PROXY applied), for log lines. */
+    clientOf: (request: Request): string | undefined => clients.get(request),
+    /** What Bun.serve calls: a Host check, the fast path, then the router. `server` gives the socket address. */
+    fetch: (request: Request, server?: SocketAddressSource): Response | Promise<Response> => {
+      const client = clientIp.of(request, server ?? app.server)
       const routable = routableRequest(request)
       if (!routable) {
         record(request.method, UNMATCHED_ROUTE, 400, 0)
         return jsonError(400, 'invalid_host', 'the Host header is not a valid host[:port]')
       }
-      return fast.serve(routable) ?? app.fetch(routable)
+      const fastAnswer = fast.serve(routable, client)
+      if (fastAnswer) return fastAnswer
+      clients.set(routable, client)
+      return app.fetch(routable)
     },
   }
 }
