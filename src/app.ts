@@ -39,7 +39,7 @@ import { createUsageReader } from './modules/events/usage.ts'
 import { favoriteRoutes } from './modules/favorites/index.ts'
 import { createFavoriteService } from './modules/favorites/service.ts'
 import { healthRoutes } from './modules/health/index.ts'
-import { jobsRoutes } from './modules/jobs/index.ts'
+import { jobLimit, jobsRoutes } from './modules/jobs/index.ts'
 import { createJobService } from './modules/jobs/service.ts'
 import { metricsRoutes } from './modules/metrics/index.ts'
 import { searchRoutes } from './modules/search/index.ts'
@@ -91,6 +91,7 @@ export function createApp(deps: AppDeps) {
   const cursors = new CursorCodec(deps.cursorSecret)
   const services = { sql: deps.sql, cache: deps.cache, config: deps.config, timed }
   const usageEvents = createEventService(services)
+  const jobs = createJobService({ ...services, cursors, metrics })
   // What the modules' routes are built from: the app's dependencies and the services made of them.
   const modules = {
     ...deps,
@@ -98,13 +99,13 @@ export function createApp(deps: AppDeps) {
     videos: createVideoService({ ...services, cursors }),
     transcripts: createTranscriptService(services),
     search: createSearchService(services),
-    jobs: createJobService({ ...services, cursors, metrics }),
+    jobs,
     favorites: createFavoriteService({ ...services, cursors }),
     usageEvents,
     accounts: createAccountService({ ...services, cursors }),
     admin: createAdminService({ ...services, cursors, usageEvents }),
     countSearch: () => metrics.searchQueriesTotal.inc(),
-    usageOf: createUsageReader(services),
+    usageOf: createUsageReader({ ...services, jobsOf: (caller) => jobs.usageToday(caller.account?.id, jobLimit(deps.config, caller)) }),
     auth,
     events,
     exportGate: createExportGate({ ...deps, auth, batcher: events, timed }),
