@@ -10,6 +10,7 @@ import { FastPath } from './http/fast-path.ts'
 import { IdentityBodies } from './http/identity-bodies.ts'
 import type { DocumentedRoute } from './http/openapi-document.ts'
 import { ClientIp, type SocketAddressSource } from './http/client-ip.ts'
+import { DailyBudget } from './http/daily-budget.ts'
 import { refusalResponse, RateLimits } from './http/rate-limit.ts'
 import { rateLimitHooks } from './http/rate-limit-hooks.ts'
 import { requestHooks, requestRecorder, UNMATCHED_ROUTE } from './http/request-recorder.ts'
@@ -81,7 +82,9 @@ export function createApp(deps: AppDeps) {
   const declaredPolicies: CachePolicyTable = policies
   const bodies = new IdentityBodies()
   // Rate limits (src/http/rate-limit.ts): app.fetch resolves each request's client address once.
-  const limits = new RateLimits({ config: deps.config, redis: deps.redis, prefix: deps.cache.prefix })
+  const limitDeps = { config: deps.config, redis: deps.redis, prefix: deps.cache.prefix }
+  const limits = new RateLimits(limitDeps)
+  const eventBytes = new DailyBudget(limitDeps, 'event_bytes', deps.config.EVENTS_DAILY_BYTES)
   const clientIp = new ClientIp(deps.config.TRUST_PROXY)
   const clients = new WeakMap<Request, string>()
   const publicReads = new Set<string>()
@@ -110,6 +113,10 @@ export function createApp(deps: AppDeps) {
     events,
     exportGate: createExportGate({ ...deps, auth, batcher: events, timed }),
     onSearch: createSearchRecorder({ auth, events }),
+    eventBudget: async (userId: string, bytes: number) => {
+      const refused = await eventBytes.spend(userId, bytes)
+      return refused && refusalResponse(refused, `this account's events today reached the daily budget of ${deps.config.EVENTS_DAILY_BYTES} bytes (EVENTS_DAILY_BYTES)`)
+    },
   }
   // Elysia reads the path from the first `/` after index 11 of the URL unless told the host may be
   // short: with `Host: ab`, `/xyz/metrics` was routed as `/metrics` (src/http/request-target.ts).

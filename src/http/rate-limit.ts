@@ -28,11 +28,15 @@ export const RATE_VARIABLES = {
 } as const satisfies Record<LimitClass, keyof Config>
 
 export interface Refusal {
-  cls: LimitClass
-  rate: Rate
+  /** The policy's name in the headers: the class, or a budget's name. */
+  name: string
+  points: number
+  seconds: number
   /** Milliseconds until the client may try again. */
   retryMs: number
 }
+
+const refusal = (cls: LimitClass, rate: Rate, retryMs: number): Refusal => ({ name: cls, points: rate.points, seconds: rate.seconds, retryMs })
 
 export interface RateLimitsDeps {
   config: Config
@@ -46,16 +50,32 @@ export function refusalHeaders(r: Refusal): Record<string, string> {
   const seconds = Math.max(1, Math.ceil(r.retryMs / 1000))
   return {
     'retry-after': String(seconds),
-    'ratelimit-policy': `"${r.cls}";q=${r.rate.points};w=${r.rate.seconds}`,
-    ratelimit: `"${r.cls}";r=0;t=${seconds}`,
+    'ratelimit-policy': `"${r.name}";q=${r.points};w=${r.seconds}`,
+    ratelimit: `"${r.name}";r=0;t=${seconds}`,
   }
 }
 
-/** The 429 of a refusal: `{error:{code:'rate_limited'}}` with its headers. */
-export function refusalResponse(r: Refusal): Response {
+/** The 429 of a refusal: `{error:{code:'rate_limited'}}` with its headers; `message` says what was used up. */
+export function refusalResponse(r: Refusal, message?: string): Response {
   const seconds = Math.max(1, Math.ceil(r.retryMs / 1000))
-  const message = `too many requests of class ${r.cls} (at most ${r.rate.points} per ${r.rate.seconds} s); retry in ${seconds} s`
-  return jsonError(429, 'rate_limited', message, refusalHeaders(r))
+  const what = message ?? `too many requests of class ${r.name} (at most ${r.points} per ${r.seconds} s)`
+  return jsonError(429, 'rate_limited', `${what}; retry in ${seconds} s`, refusalHeaders(r))
+}
+
+/** A limiter in Redis under the deployment's prefix, with its in-memory insurance (or only that without Redis). */
+export function fleetLimiter(deps: RateLimitsDeps, name: string, points: number, seconds: number): RateLimiterAbstract {
+  const memory = new RateLimiterMemory({ points, duration: seconds })
+  if (!deps.redis) return memory
+  const redis = new RateLimiterRedis({
+    storeClient: deps.redis,
+    useRedisPackage: true,
+    rejectIfRedisNotReady: true,
+    keyPrefix: `${deps.prefix}:rl:${name}`,
+    points,
+    duration: seconds,
+    insuranceLimiter: memory,
+  })
+  return new RLWrapperTimeouts({ limiter: redis, timeoutMs: deps.config.CACHE_L2_TIMEOUT_MS, insuranceLimiter: memory })
 }
 
 export class RateLimits {
@@ -70,21 +90,7 @@ export class RateLimits {
       if (rate.off) continue
       this.rates.set(cls, rate)
       if (cls === 'public_read') continue
-      const memory = new RateLimiterMemory({ points: rate.points, duration: rate.seconds })
-      if (!deps.redis) {
-        this.stores.set(cls, memory)
-        continue
-      }
-      const redis = new RateLimiterRedis({
-        storeClient: deps.redis,
-        useRedisPackage: true,
-        rejectIfRedisNotReady: true,
-        keyPrefix: `${deps.prefix}:rl:${cls}`,
-        points: rate.points,
-        duration: rate.seconds,
-        insuranceLimiter: memory,
-      })
-      this.stores.set(cls, new RLWrapperTimeouts({ limiter: redis, timeoutMs: deps.config.CACHE_L2_TIMEOUT_MS, insuranceLimiter: memory }))
+      this.stores.set(cls, fleetLimiter(deps, cls, rate.points, rate.seconds))
     }
     const publicRead = this.rates.get('public_read')
     this.publicReads = publicRead && new LocalWindow(publicRead)
@@ -99,7 +105,7 @@ export class RateLimits {
       await store.consume(key)
       return undefined
     } catch (err) {
-      if (err instanceof RateLimiterRes) return { cls, rate, retryMs: err.msBeforeNext }
+      if (err instanceof RateLimiterRes) return refusal(cls, rate, err.msBeforeNext)
       // Neither Redis nor the insurance answered: a limiter failure never refuses a request.
       return undefined
     }
@@ -111,7 +117,7 @@ export class RateLimits {
     const rate = this.rates.get('public_read')
     if (!window || !rate) return undefined
     const verdict = window.hit(key)
-    return verdict.allowed ? undefined : { cls: 'public_read', rate, retryMs: verdict.resetMs }
+    return verdict.allowed ? undefined : refusal('public_read', rate, verdict.resetMs)
   }
 
   /** A refusal when `key` has used up its auth failures; reads the counter without counting. */
@@ -121,7 +127,7 @@ export class RateLimits {
     if (!store || !rate) return undefined
     const res = await store.get(key).catch(() => null)
     if (!res || res.consumedPoints < rate.points) return undefined
-    return { cls: 'auth_failure', rate, retryMs: res.msBeforeNext }
+    return refusal('auth_failure', rate, res.msBeforeNext)
   }
 
   /** Counts one rejected credential of `key`; never fails. */
