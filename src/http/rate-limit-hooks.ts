@@ -10,7 +10,7 @@ import { refusalResponse, type LimitClass, type RateLimits } from './rate-limit.
 // before the credential is looked up; every 401 to a request that presented one counts a failure.
 
 /** Operator endpoints (health checks, scrapes) are not limited: a balancer must always reach them. */
-const UNLIMITED = new Set(['/health', '/ready', '/metrics'])
+export const UNLIMITED_ROUTES: ReadonlySet<string> = new Set(['/health', '/ready', '/metrics'])
 
 /**
  * The class of a route (method and template) as the router sees it, or undefined when it is not
@@ -19,7 +19,7 @@ const UNLIMITED = new Set(['/health', '/ready', '/metrics'])
  * query or are signed in.
  */
 export function limitClassOf(method: string, template: string, publicReads: ReadonlySet<string>): LimitClass | undefined {
-  if (method === 'OPTIONS' || UNLIMITED.has(template)) return undefined
+  if (method === 'OPTIONS' || UNLIMITED_ROUTES.has(template)) return undefined
   if (method === 'GET' || method === 'HEAD') {
     if (template === '/search' || template.startsWith('/search/')) return 'search'
     if (template.endsWith('.srt') || template.endsWith('.vtt')) return 'export'
