@@ -1,4 +1,5 @@
 import type { DocumentDecoration } from 'elysia'
+import type { OpenAPIV3 } from 'openapi-types'
 import { SCHEMES } from './openapi-operation.ts'
 import { UNLIMITED_ROUTES } from './rate-limit-hooks.ts'
 
@@ -46,7 +47,7 @@ const SECURITY_SCHEMES: Record<string, Record<string, string>> = {
  * The 429 every rate-limited operation may answer (src/http/rate-limit.ts), added here to each of
  * them: the limits apply to every route but the operator endpoints, so no route declares it.
  */
-const RATE_LIMITED = {
+const RATE_LIMITED: OpenAPIV3.ResponseObject = {
   description:
     '`rate_limited`: a rate limit of the route\'s class (README, "Rate limits"), the auth-failure limit of the client address, or a daily budget (events) is used up. ' +
     'Retry after `Retry-After` seconds.',
