@@ -197,7 +197,7 @@ export const CONFIG_SPECS = {
     undefined,
     'reverse proxies (IPs/CIDRs) whose X-Forwarded-For names the client; unset: the socket address is the client and X-Forwarded-For is ignored',
   ),
-  RATE_LIMIT_PUBLIC_READ: spec(rate, new Rate(1200, 10), 'cached public GETs per client IP, counted in memory by each instance'),
+  RATE_LIMIT_PUBLIC_READ: spec(rate, new Rate(1200, 10), 'points/seconds (0: off): cached public GETs per client IP, counted in memory by each instance'),
   RATE_LIMIT_READ: spec(rate, new Rate(600, 60), 'other GETs per client (credential or IP), fleet-wide'),
   RATE_LIMIT_SEARCH: spec(rate, new Rate(120, 60), 'GET /search per client, fleet-wide'),
   RATE_LIMIT_EXPORT: spec(rate, new Rate(60, 60), 'transcript exports (.srt/.vtt) per client, fleet-wide'),
@@ -308,6 +308,6 @@ function checkSignIn(config: Config, env: Record<string, string | undefined>): v
 export function describeConfig(): string[] {
   return Object.entries(CONFIG_SPECS).map(([name, s]) => {
     const d = s.default === undefined ? 'unset' : String(s.default)
-    return `  ${name.padEnd(22)} ${s.doc} [default: ${d}]`
+    return `  ${name.padEnd(24)} ${s.doc} [default: ${d}]`
   })
 }
