@@ -7,13 +7,6 @@ import type { Rate } from '../config.ts'
 // clients of the current window only: a new window starts with a new map, so a flood of distinct
 // addresses costs at most one window's worth of entries.
 
-export interface LocalVerdict {
-  allowed: boolean
-  remaining: number
-  /** Milliseconds until the window ends (and the count resets). */
-  resetMs: number
-}
-
 export class LocalWindow {
   private counts = new Map<string, number>()
   private windowEnds = 0
@@ -23,15 +16,17 @@ export class LocalWindow {
     this.windowMs = rate.seconds * 1000
   }
 
-  /** Counts one request of `key`; allowed while the window's count stays within the points. */
-  hit(key: string, now = Date.now()): LocalVerdict {
+  /**
+   * Counts one request of `key`: 0 while the window's count stays within the points, else the
+   * milliseconds until the window ends (a number, not an object: this runs on every fast-path hit).
+   */
+  hit(key: string, now = Date.now()): number {
     if (now >= this.windowEnds) {
       this.counts = new Map()
       this.windowEnds = now + this.windowMs
     }
     const count = (this.counts.get(key) ?? 0) + 1
     this.counts.set(key, count)
-    const points = this.rate.points
-    return { allowed: count <= points, remaining: Math.max(0, points - count), resetMs: this.windowEnds - now }
+    return count <= this.rate.points ? 0 : Math.max(1, this.windowEnds - now)
   }
 }

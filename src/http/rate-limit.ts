@@ -116,8 +116,8 @@ export class RateLimits {
     const window = this.publicReads
     const rate = this.rates.get('public_read')
     if (!window || !rate) return undefined
-    const verdict = window.hit(key)
-    return verdict.allowed ? undefined : refusal('public_read', rate, verdict.resetMs)
+    const retryMs = window.hit(key)
+    return retryMs === 0 ? undefined : refusal('public_read', rate, retryMs)
   }
 
   /** A refusal when `key` has used up its auth failures; reads the counter without counting. */
