@@ -25,7 +25,7 @@ export const testCursors = new CursorCodec(TEST_CURSOR_SECRET)
  * suites sending thousands of requests would test the limiter instead of their subject. The limits
  * are tested on real server processes (test/rate-limits.test.ts); a suite may still set them.
  */
-const NO_RATE_LIMITS = Object.fromEntries(Object.values(RATE_VARIABLES).map((name) => [name, '0']))
+export const NO_RATE_LIMITS: Record<string, string> = Object.fromEntries(Object.values(RATE_VARIABLES).map((name) => [name, '0']))
 
 export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({ LOG_LEVEL: 'error', CACHE_VERSIONS_TTL: String(TEST_VERSIONS_TTL_SECONDS), ...NO_RATE_LIMITS, ...env })
