@@ -9,6 +9,10 @@ import { httpErrorOf, jsonError } from './http/errors.ts'
 import { FastPath } from './http/fast-path.ts'
 import { IdentityBodies } from './http/identity-bodies.ts'
 import type { DocumentedRoute } from './http/openapi-document.ts'
+import { ClientIp, type SocketAddressSource } from './http/client-ip.ts'
+import { DailyBudget } from './http/daily-budget.ts'
+import { refusalResponse, RateLimits } from './http/rate-limit.ts'
+import { rateLimitHooks } from './http/rate-limit-hooks.ts'
 import { requestHooks, requestRecorder, UNMATCHED_ROUTE } from './http/request-recorder.ts'
 import { validationFailure } from './http/validate.ts'
 import { routableRequest } from './http/request-target.ts'
@@ -36,7 +40,7 @@ import { createUsageReader } from './modules/events/usage.ts'
 import { favoriteRoutes } from './modules/favorites/index.ts'
 import { createFavoriteService } from './modules/favorites/service.ts'
 import { healthRoutes } from './modules/health/index.ts'
-import { jobsRoutes } from './modules/jobs/index.ts'
+import { jobLimit, jobsRoutes } from './modules/jobs/index.ts'
 import { createJobService } from './modules/jobs/service.ts'
 import { metricsRoutes } from './modules/metrics/index.ts'
 import { searchRoutes } from './modules/search/index.ts'
@@ -77,12 +81,20 @@ export function createApp(deps: AppDeps) {
   const policies = new Map<string, CachePolicy>()
   const declaredPolicies: CachePolicyTable = policies
   const bodies = new IdentityBodies()
+  // Rate limits (src/http/rate-limit.ts): app.fetch resolves each request's client address once.
+  const limitDeps = { config: deps.config, redis: deps.redis, prefix: deps.cache.prefix }
+  const limits = new RateLimits(limitDeps)
+  const eventBytes = new DailyBudget(limitDeps, 'event_bytes', deps.config.EVENTS_DAILY_BYTES)
+  const clientIp = new ClientIp(deps.config.TRUST_PROXY)
+  const clients = new WeakMap<Request, string>()
+  const publicReads = new Set<string>()
   // Accounts: one identity resolver for every route that needs the caller (src/modules/auth/identity.ts).
   const auth = new Auth({ ...deps, timed })
   const events = deps.events ?? new EventBatcher(deps.sql, deps.log, timed)
   const cursors = new CursorCodec(deps.cursorSecret)
   const services = { sql: deps.sql, cache: deps.cache, config: deps.config, timed }
   const usageEvents = createEventService(services)
+  const jobs = createJobService({ ...services, cursors, metrics })
   // What the modules' routes are built from: the app's dependencies and the services made of them.
   const modules = {
     ...deps,
@@ -90,22 +102,27 @@ export function createApp(deps: AppDeps) {
     videos: createVideoService({ ...services, cursors }),
     transcripts: createTranscriptService(services),
     search: createSearchService(services),
-    jobs: createJobService({ ...services, cursors, metrics }),
+    jobs,
     favorites: createFavoriteService({ ...services, cursors }),
     usageEvents,
     accounts: createAccountService({ ...services, cursors }),
     admin: createAdminService({ ...services, cursors, usageEvents }),
     countSearch: () => metrics.searchQueriesTotal.inc(),
-    usageOf: createUsageReader(services),
+    usageOf: createUsageReader({ ...services, jobsOf: (caller) => jobs.usageToday(caller.account?.id, jobLimit(deps.config, caller)) }),
     auth,
     events,
     exportGate: createExportGate({ ...deps, auth, batcher: events, timed }),
     onSearch: createSearchRecorder({ auth, events }),
+    eventBudget: async (userId: string, bytes: number) => {
+      const refused = await eventBytes.spend(userId, bytes)
+      return refused && refusalResponse(refused, `this account's events today reached the daily budget of ${deps.config.EVENTS_DAILY_BYTES} bytes (EVENTS_DAILY_BYTES)`)
+    },
   }
   // Elysia reads the path from the first `/` after index 11 of the URL unless told the host may be
   // short: with `Host: ab`, `/xyz/metrics` was routed as `/metrics` (src/http/request-target.ts).
   const app = new Elysia({ precompile: true, handler: { standardHostname: false } })
     .use(requestHooks(record, metricsOn ? metrics : undefined, resultStatus))
+    .use(rateLimitHooks({ limits, publicReads, clientOf: (request) => clients.get(request) }))
     .onError(({ code, error, set, request, route }) => {
       let status = 500
       let errCode = 'internal_error'
@@ -149,7 +166,15 @@ export function createApp(deps: AppDeps) {
     .use(metricsOn ? metricsRoutes({ config: deps.config, registry: metrics.registry }) : new Elysia({ name: 'metrics-off' }))
   const declared = declaredRoutes(app.routes)
   for (const [template, policy] of declared.policies) policies.set(template, policy)
-  const fast = new FastPath(deps.cache, deps.config.ENABLE_CACHING ? declared.cached : [], record, { maxMemoBytes: l1Budget(deps.config.L1_MAX_BYTES).fastPath, bodies })
+  for (const route of declared.cached) publicReads.add(route.template)
+  const fast = new FastPath(deps.cache, deps.config.ENABLE_CACHING ? declared.cached : [], record, {
+    maxMemoBytes: l1Budget(deps.config.L1_MAX_BYTES).fastPath,
+    bodies,
+    limit: (client) => {
+      const refused = limits.hitPublicRead(client)
+      return refused && refusalResponse(refused)
+    },
+  })
   return {
     /** The router: every route, hook and schema. */
     app,
@@ -159,14 +184,20 @@ export function createApp(deps: AppDeps) {
     fastPath: fast,
     /** The route templates' Cache-Control policies, as the routes declared them. */
     policies: declaredPolicies,
-    /** What Bun.serve calls: a Host check, the fast path, then the router. */
-    fetch: (request: Request): Response | Promise<Response> => {
+    /** The client address of a request the router is answering (TRUST_PROXY applied), for log lines. */
+    clientOf: (request: Request): string | undefined => clients.get(request),
+    /** What Bun.serve calls: a Host check, the fast path, then the router. `server` gives the socket address. */
+    fetch: (request: Request, server?: SocketAddressSource): Response | Promise<Response> => {
+      const client = clientIp.of(request, server ?? app.server)
       const routable = routableRequest(request)
       if (!routable) {
         record(request.method, UNMATCHED_ROUTE, 400, 0)
         return jsonError(400, 'invalid_host', 'the Host header is not a valid host[:port]')
       }
-      return fast.serve(routable) ?? app.fetch(routable)
+      const fastAnswer = fast.serve(routable, client)
+      if (fastAnswer) return fastAnswer
+      clients.set(routable, client)
+      return app.fetch(routable)
     },
   }
 }

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import { redactUrl } from './redact.ts'
 
 // Every environment variable the server reads, parsed and validated once.
@@ -76,6 +77,44 @@ interface Spec<T> {
   doc: string
 }
 const spec = <T>(parser: Parser<T>, defaultValue: T, doc: string): Spec<T> => ({ parser, default: defaultValue, doc })
+
+/** A rate limit: `points` requests per `seconds`; 0 points turns the limit off. */
+export class Rate {
+  constructor(
+    readonly points: number,
+    readonly seconds: number,
+  ) {}
+
+  get off(): boolean {
+    return this.points === 0
+  }
+
+  toString(): string {
+    return this.off ? '0' : `${this.points}/${this.seconds}`
+  }
+}
+
+const rate: Parser<Rate> = {
+  accepts: 'points/seconds (e.g. 600/60), or 0 for no limit',
+  parse: (raw) => {
+    const v = raw.trim()
+    if (v === '0') return new Rate(0, 1)
+    const m = /^(\d{1,9})\/(\d{1,7})$/.exec(v)
+    if (!m) return undefined
+    const points = Number(m[1])
+    const seconds = Number(m[2])
+    return points >= 1 && seconds >= 1 && seconds <= 7 * 86_400 ? new Rate(points, seconds) : undefined
+  },
+}
+
+/** Proxies whose X-Forwarded-For is believed: IPv4/IPv6 addresses or CIDR blocks, comma separated. */
+const proxyList: Parser<readonly string[]> = {
+  accepts: 'a comma list of IP addresses or CIDR blocks (e.g. 127.0.0.1,10.0.0.0/8)',
+  parse: (raw) => {
+    const items = raw.split(',').map((s) => s.trim()).filter((s) => s !== '')
+    return items.length > 0 && items.every(isAddressOrBlock) ? items : undefined
+  },
+}
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const
 const POOL_MODES = ['session', 'transaction'] as const
@@ -162,6 +201,22 @@ export const CONFIG_SPECS = {
   TWITCH_CLIENT_ID: spec<string | undefined>(text, undefined, 'Twitch sign-in (`twitch`): client id'),
   TWITCH_CLIENT_SECRET: spec<string | undefined>(issuedSecret, undefined, 'Twitch sign-in: client secret'),
   FREE_DAILY_EXPORT_LIMIT: spec(integer(0, 1_000_000), 2, 'transcript exports (.srt/.vtt) a free-plan user may download per UTC day; pro and admins are exempt'),
+  FREE_DAILY_JOB_LIMIT: spec(integer(0, 1_000_000), 10, 'new transcription jobs a free-plan user may create per UTC day (POST /jobs); pro and admins are exempt'),
+  ALLOW_ANONYMOUS_JOBS: spec(boolean, false, 'true lets POST /jobs go without credentials (closed networks only: each job runs the transcriber)'),
+  EVENTS_DAILY_BYTES: spec(integer(0, 2 ** 40), 8 * 1024 * 1024, 'bytes of event payload (as JSON) a user may store per UTC day through /events and /events/batch; 0: no budget'),
+  TRUST_PROXY: spec<readonly string[] | undefined>(
+    proxyList,
+    undefined,
+    'reverse proxies (IPs/CIDRs) whose X-Forwarded-For names the client; unset: the socket address is the client and X-Forwarded-For is ignored',
+  ),
+  RATE_LIMIT_PUBLIC_READ: spec(rate, new Rate(1200, 10), 'points/seconds (0: off): cached public GETs per client IP, counted in memory by each instance'),
+  RATE_LIMIT_READ: spec(rate, new Rate(600, 60), 'other GETs per client (credential or IP), fleet-wide'),
+  RATE_LIMIT_SEARCH: spec(rate, new Rate(120, 60), 'GET /search per client, fleet-wide'),
+  RATE_LIMIT_EXPORT: spec(rate, new Rate(60, 60), 'transcript exports (.srt/.vtt) per client, fleet-wide'),
+  RATE_LIMIT_WRITE: spec(rate, new Rate(120, 60), 'POST/PUT/PATCH/DELETE (other than jobs and events) per client, fleet-wide'),
+  RATE_LIMIT_AUTH_FAILURE: spec(rate, new Rate(20, 300), 'requests with rejected credentials (401) per client IP; past it, credentials from that IP get 429 before any lookup'),
+  RATE_LIMIT_JOB: spec(rate, new Rate(30, 600), 'POST /jobs per client, fleet-wide'),
+  RATE_LIMIT_EVENT: spec(rate, new Rate(300, 60), 'POST /events and /events/batch per client, fleet-wide'),
   TRANSCRIBE_CMD: spec<string | undefined>(
     text,
     undefined,
@@ -178,6 +233,14 @@ export const CONFIG_SPECS = {
 } as const
 
 type Specs = typeof CONFIG_SPECS
+
+function isAddressOrBlock(item: string): boolean {
+  const [address = '', bits, extra] = item.split('/')
+  const family = isIP(address)
+  if (family === 0 || extra !== undefined) return false
+  if (bits === undefined) return true
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128)
+}
 
 function isSecret(variable: string): boolean {
   return (CONFIG_SPECS as Record<string, Spec<unknown> | undefined>)[variable]?.parser.secret === true
@@ -257,6 +320,6 @@ function checkSignIn(config: Config, env: Record<string, string | undefined>): v
 export function describeConfig(): string[] {
   return Object.entries(CONFIG_SPECS).map(([name, s]) => {
     const d = s.default === undefined ? 'unset' : String(s.default)
-    return `  ${name.padEnd(22)} ${s.doc} [default: ${d}]`
+    return `  ${name.padEnd(24)} ${s.doc} [default: ${d}]`
   })
 }

@@ -227,8 +227,8 @@ beforeAll(async () => {
   const favorite = await json('/favorites', { method: 'POST', headers: userAuth, body: JSON.stringify({ video_id: videoId, start_ms: 0, end_ms: 10, text: 'x' }) })
   await json('/favorites', { method: 'POST', headers: userAuth, body: JSON.stringify({ video_id: videoId, start_ms: 5, end_ms: 10 }) })
   await json('/events/batch', { method: 'POST', headers: userAuth, body: JSON.stringify({ events: [{ type: 'click' }, { type: 'view', payload: { a: 1 } }] }) })
-  const job = await json('/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: 'https://youtu.be/dQw4w9WgXcQ', kind: 'single' }) })
-  await json('/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: 'https://www.youtube.com/@fuzz', kind: 'channel' }) })
+  const job = await json('/jobs', { method: 'POST', headers: userAuth, body: JSON.stringify({ url: 'https://youtu.be/dQw4w9WgXcQ', kind: 'single' }) })
+  await json('/jobs', { method: 'POST', headers: userAuth, body: JSON.stringify({ url: 'https://www.youtube.com/@fuzz', kind: 'channel' }) })
   realIds = [videoId, user.account.id, victim.keyId, String(favorite.id), String(job.id)]
   const admin = { authorization: `Bearer ${ADMIN_TOKEN}` }
   const pages = await Promise.all([

@@ -4,6 +4,8 @@ import { videoWithTranscript } from './support/fixtures.ts'
 import { createTestDatabase, type TestDatabase } from './support/postgres.ts'
 import { startServer, type ServerProcess } from './support/server-process.ts'
 
+const ADMIN_TOKEN = 'host-header-admin-token-0123456789abcdef'
+
 // Elysia finds the path at a fixed offset of the URL Bun builds from the Host header: with a Host
 // of one to three characters it used to route another path (`Host: ab` + `/xyz/metrics` answered
 // the metrics, `Host: x` made every route 404), which would let a client past a proxy that allows
@@ -53,7 +55,7 @@ async function documentedGetPaths(): Promise<string[]> {
 beforeAll(async () => {
   db = await createTestDatabase({ migrated: true })
   videoId = await videoWithTranscript(db.sql, 'hostHeader1', 3)
-  server = await startServer(['bun', 'src/main.ts', 'serve'], { env: { DATABASE_URL: db.url } })
+  server = await startServer(['bun', 'src/main.ts', 'serve'], { env: { DATABASE_URL: db.url, ADMIN_TOKEN } })
   port = Number(new URL(server.baseUrl).port)
 })
 afterAll(async () => {
@@ -104,7 +106,8 @@ describe('the router reads the path the client sent, whatever the Host', () => {
   test('HTTP/1.0 without a Host (a health check) is routed by its own path', async () => {
     expect((await get('/health', null, '1.0')).status).toBe(200)
     expect((await get('/abcdefghijk/health', null, '1.0')).status).toBe(404)
-    const created = await raw('POST /jobs HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}')
+    // POST /jobs needs an owner: the admin token.
+    const created = await raw(`POST /jobs HTTP/1.0\r\nAuthorization: Bearer ${ADMIN_TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`)
     expect(created.status).toBe(400)
     expect(JSON.parse(created.body)).toMatchObject({ error: { code: 'missing_field' } })
   })

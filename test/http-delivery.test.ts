@@ -70,7 +70,7 @@ describe('Cache-Control, Vary and encoding, route by route', () => {
     })
     expect(patch.status).toBe(200)
     expect(patch.headers.get('cache-control')).toBe('no-store')
-    const post = await api.request('/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: 'https://youtu.be/dQw4w9WgXcQ', kind: 'single' }) })
+    const post = await api.request('/jobs', { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ url: 'https://youtu.be/dQw4w9WgXcQ', kind: 'single' }) })
     expect(post.status).toBeLessThan(300)
     expect(post.headers.get('cache-control')).toBe('no-store')
   })
@@ -180,7 +180,7 @@ describe('ETag and conditional requests', () => {
   test('only GET and HEAD are answered 304: a write says what it did, whatever If-None-Match says', async () => {
     const res = await api.request('/jobs', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'if-none-match': '*' },
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', 'if-none-match': '*' },
       body: JSON.stringify({ url: 'https://youtu.be/aaaaaaaaaaa', kind: 'single' }),
     })
     expect(res.status).toBe(201)

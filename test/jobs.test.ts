@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { listJobsQuery } from '../src/modules/jobs/queries.ts'
+import { userWithKey } from './support/accounts.ts'
 import { testApp, testCursors } from './support/app.ts'
 import { describeNode, indexesOf, planNodes } from './support/explain.ts'
 import { createTestDatabase, type TestDatabase } from './support/postgres.ts'
@@ -29,7 +30,10 @@ let request: ReturnType<typeof testApp>['request']
 
 beforeAll(async () => {
   db = await createTestDatabase({ migrated: true })
-  request = testApp(db.sql).request
+  // Every request with a pro user's key: jobs need an owner (test/job-owner.test.ts), and pro has no daily quota.
+  const api = testApp(db.sql)
+  const { auth } = await userWithKey(db.sql, { plan: 'pro' })
+  request = (path, init = {}) => api.request(path, { ...init, headers: { ...auth, ...(init.headers as Record<string, string> | undefined) } })
 })
 afterAll(async () => {
   await db.drop()

@@ -6,6 +6,7 @@ import { createQueryTimer } from '../src/platform/db-metrics.ts'
 import { createMetrics } from '../src/platform/metrics.ts'
 import { closeRedis, createRedis } from '../src/platform/redis.ts'
 import { startWorker } from '../src/worker/index.ts'
+import { userWithKey } from './support/accounts.ts'
 import { testApp } from './support/app.ts'
 import { videoWithTranscript } from './support/fixtures.ts'
 import { createTestDatabase, quietLog, type TestDatabase } from './support/postgres.ts'
@@ -240,7 +241,8 @@ describe('each metric moves when its event happens', () => {
 
   test('jobs created, finished and pending', async () => {
     const t0 = await scrape()
-    const post = await api.request('/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: 'https://youtu.be/metricsJob1', kind: 'single' }) })
+    const { auth } = await userWithKey(db.sql)
+    const post = await api.request('/jobs', { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ url: 'https://youtu.be/metricsJob1', kind: 'single' }) })
     expect(post.status).toBe(201)
     const t1 = await scrape()
     expect(value(t1, 'jobs_created_total', { kind: 'single' }) - value(t0, 'jobs_created_total', { kind: 'single' })).toBe(1)

@@ -133,3 +133,25 @@ describe('the OpenAPI document', () => {
     for (const f of models) expect({ f, casts: readFileSync(join('src/modules', f), 'utf8').includes('as unknown as') }).toEqual({ f, casts: false })
   })
 })
+
+describe('rate limits in the document', () => {
+  test('every operation but the operator endpoints documents the 429 rate_limited and its headers', async () => {
+    const doc = (await (await testApp(db.sql).request('/swagger/json')).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, { headers?: Record<string, unknown>; content?: Record<string, { schema: { properties: { error: { properties: { code: { enum: string[] } } } } } }> }> }>>
+    }
+    let operations = 0
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const refused = op.responses['429']
+        if (['/health', '/ready', '/metrics'].includes(path)) {
+          expect({ op: `${method} ${path}`, refused }).toEqual({ op: `${method} ${path}`, refused: undefined })
+          continue
+        }
+        operations++
+        expect({ op: `${method} ${path}`, headers: Object.keys(refused?.headers ?? {}) }).toEqual({ op: `${method} ${path}`, headers: ['Retry-After', 'RateLimit-Policy', 'RateLimit'] })
+        expect(refused?.content?.['application/json']?.schema.properties.error.properties.code.enum).toEqual(['rate_limited'])
+      }
+    }
+    expect(operations).toBeGreaterThan(20)
+  })
+})

@@ -48,7 +48,7 @@ const routes: { name: string; method: string; path: () => string; headers: () =>
     headers: () => admin,
     body: (s) => ({ segments: [{ start_ms: 0, end_ms: 1000, text: s }] }),
   },
-  { name: 'POST /jobs', method: 'POST', path: () => '/jobs', headers: () => ({}), body: (s) => ({ url: `https://www.youtube.com/watch?v=${s}`, kind: 'single' }) },
+  { name: 'POST /jobs', method: 'POST', path: () => '/jobs', headers: () => user.auth, body: (s) => ({ url: `https://www.youtube.com/watch?v=${s}`, kind: 'single' }) },
   { name: 'POST /admin/users/{id}/plan', method: 'POST', path: () => `/admin/users/${user.account.id}/plan`, headers: () => admin, body: (s) => ({ plan: s }) },
 ]
 

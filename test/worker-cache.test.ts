@@ -4,6 +4,7 @@ import { createCache } from '../src/cache/create.ts'
 import type { TieredCache } from '../src/cache/tiered-cache.ts'
 import { closeRedis, type RedisClient } from '../src/platform/redis.ts'
 import { startWorker } from '../src/worker/index.ts'
+import { userWithKey } from './support/accounts.ts'
 import { testApp, testConfig } from './support/app.ts'
 import { createTestDatabase, quietLog, type TestDatabase } from './support/postgres.ts'
 import { connectedRedis, uniquePrefix } from './support/redis.ts'
@@ -40,9 +41,10 @@ afterAll(async () => {
 })
 
 async function runOneJob(segments: number): Promise<void> {
+  const { auth } = await userWithKey(db.sql)
   const post = await api.request('/jobs', {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { ...auth, 'content-type': 'application/json' },
     body: JSON.stringify({ url: `https://youtu.be/${YOUTUBE_ID}`, kind: 'single' }),
   })
   expect(post.status).toBe(201)

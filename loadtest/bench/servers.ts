@@ -55,6 +55,8 @@ export interface ServerSetup {
  * /dev/null, as a service manager would capture it: writing it is part of the measured cost.
  * stderr (warnings and errors) goes to a file for the report.
  */
+const BENCH_RATE_LIMITS = ['PUBLIC_READ', 'READ', 'SEARCH', 'EXPORT', 'WRITE', 'AUTH_FAILURE', 'JOB', 'EVENT'].map((c) => `RATE_LIMIT_${c}`)
+
 export async function startServer(name: Exclude<TargetName, 'ceiling'>, setup: ServerSetup, label: string = name): Promise<Running> {
   const port = freePort()
   const env: Record<string, string> = {
@@ -69,6 +71,8 @@ export async function startServer(name: Exclude<TargetName, 'ceiling'>, setup: S
     LOG_LEVEL: name === 'log-warn' ? 'warn' : 'info',
     ENABLE_CACHING: name === 'nocache' ? 'false' : 'true',
     ENABLE_METRICS: name === 'metrics-off' ? 'false' : 'true',
+    // wrk is one client address: limits high enough never to refuse it, yet on, so their cost is measured.
+    ...Object.fromEntries(BENCH_RATE_LIMITS.map((name) => [name, '100000000/1'])),
   }
   if (name === 'cache') env.ADMIN_TOKEN = setup.adminToken
   const proc = track(

@@ -120,6 +120,11 @@ export class TieredCache {
     return this.l2?.breaker.state
   }
 
+  /** The deployment's Redis key prefix (CACHE_PREFIX): other users of Redis (rate limits) key under it too. */
+  get prefix(): string {
+    return this.options.prefix
+  }
+
   get hasL2(): boolean {
     return this.l2 !== undefined
   }

@@ -75,6 +75,7 @@ export interface CallerUsage {
   resets_at: string
   exports: { used: number; limit: number | null; remaining: number | null }
   searches: { used: number }
+  jobs: { used: number; limit: number | null; remaining: number | null }
 }
 
 /** Reads a caller's usage today; the events module implements it, the auth module shows it. */

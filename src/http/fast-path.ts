@@ -55,12 +55,15 @@ export interface FastPathOptions {
   maxMemoBytes: number
   /** The app's identity bodies, for clients without gzip. */
   bodies: IdentityBodies
+  /** Counts a hit of `client` against the cached public reads' limit: a 429 to send instead, or undefined. */
+  limit?: (client: string) => Response | undefined
 }
 
 export class FastPath {
   private readonly matcher: TemplateMatcher<CachedGet>
   private readonly known: LRUCache<string, Known>
   private readonly bodies: IdentityBodies
+  private readonly limit: ((client: string) => Response | undefined) | undefined
 
   constructor(
     private readonly cache: TieredCache,
@@ -71,6 +74,7 @@ export class FastPath {
   ) {
     this.matcher = new TemplateMatcher(routes.map((r) => [r.template, r] as const))
     this.bodies = options.bodies
+    this.limit = options.limit
     this.known = new LRUCache<string, Known>({ maxSize: Math.max(1, options.maxMemoBytes), sizeCalculation: knownSize })
   }
 
@@ -80,7 +84,7 @@ export class FastPath {
   }
 
   /** The response for a fresh L1 hit of a public cached GET, or undefined: then the router answers. */
-  serve(request: Request): Response | undefined {
+  serve(request: Request, client: string): Response | undefined {
     const started = performance.now()
     const method = request.method
     if (method !== 'GET' && method !== 'HEAD') return undefined
@@ -93,6 +97,11 @@ export class FastPath {
     if (headers.has('authorization') || headers.has('x-api-key') || headers.has('cookie')) return undefined
     const ready = this.cache.peekL1(known.request, known.storageKey)
     if (!ready) return undefined
+    const refused = this.limit?.(client)
+    if (refused) {
+      this.record(method, known.route.template, 429, performance.now() - started)
+      return refused
+    }
     known.route.count?.()
     const response = serveReady(ready, request, known.route.policy, this.bodies, 'HIT-L1', method === 'HEAD')
     this.record(method, known.route.template, response.status, performance.now() - started)

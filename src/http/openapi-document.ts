@@ -1,5 +1,7 @@
 import type { DocumentDecoration } from 'elysia'
+import type { OpenAPIV3 } from 'openapi-types'
 import { SCHEMES } from './openapi-operation.ts'
+import { UNLIMITED_ROUTES } from './rate-limit-hooks.ts'
 
 // The OpenAPI 3.1 document, built from the routes as declared (each route's `detail` is its whole
 // operation: src/http/openapi-operation.ts). Titled schemas become named components referred to
@@ -42,6 +44,42 @@ const SECURITY_SCHEMES: Record<string, Record<string, string>> = {
 }
 
 /**
+ * The 429 every rate-limited operation may answer (src/http/rate-limit.ts), added here to each of
+ * them: the limits apply to every route but the operator endpoints, so no route declares it.
+ */
+const RATE_LIMITED: OpenAPIV3.ResponseObject = {
+  description:
+    '`rate_limited`: a rate limit of the route\'s class (README, "Rate limits"), the auth-failure limit of the client address, or a daily budget (events) is used up. ' +
+    'Retry after `Retry-After` seconds.',
+  headers: {
+    'Retry-After': { description: 'seconds until the request may be retried', schema: { type: 'integer', minimum: 1 } },
+    'RateLimit-Policy': {
+      description: 'the policy that refused the request (draft-ietf-httpapi-ratelimit-headers): its name, quota `q` and window `w` in seconds, e.g. `"search";q=120;w=60`',
+      schema: { type: 'string' },
+    },
+    RateLimit: { description: 'what is left of that policy: remaining `r` (0) and seconds `t` until it resets, e.g. `"search";r=0;t=42`', schema: { type: 'string' } },
+  },
+  content: {
+    'application/json': {
+      schema: {
+        type: 'object',
+        required: ['error'],
+        additionalProperties: false,
+        properties: {
+          error: {
+            type: 'object',
+            required: ['code', 'message'],
+            additionalProperties: false,
+            properties: { code: { type: 'string', enum: ['rate_limited'] }, message: { type: 'string', description: 'what was used up and when to retry, for people' } },
+          },
+        },
+      },
+      example: { error: { code: 'rate_limited', message: 'too many requests of class search (at most 120 per 60 s); retry in 42 s' } },
+    },
+  },
+}
+
+/**
  * The server as a path relative to the page's origin: an absolute URL (PUBLIC_BASE_URL) would send
  * Swagger UI's "Try it out" to that host even when the page was opened through another (a tunnel,
  * 127.0.0.1), where the browser refuses it ("Failed to fetch").
@@ -76,6 +114,8 @@ export function openApiDocument(routes: readonly DocumentedRoute[], info: Docume
     for (const tag of detail.tags ?? []) tags.add(tag)
     for (const requirement of detail.security ?? []) for (const name of Object.keys(requirement)) schemes.add(name)
     const { hide: _hide, ...op } = detail
+    const limited = !UNLIMITED_ROUTES.has(route.path)
+    if (limited) op.responses = { ...op.responses, 429: RATE_LIMITED }
     paths[path] = { ...paths[path], [method]: { operationId: operationId(method, path), ...op } }
   }
   const components = new Map<string, { json: string; schema: unknown }>()

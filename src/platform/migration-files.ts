@@ -7,6 +7,7 @@ import accounts from '../../sql/0005_accounts.sql' with { type: 'text' }
 import jobFencing from '../../sql/0006_job_fencing.sql' with { type: 'text' }
 import cursorSecret from '../../sql/0008_cursor_secret.sql' with { type: 'text' }
 import deploymentIdentity from '../../sql/0009_deployment_identity.sql' with { type: 'text' }
+import jobOwner from '../../sql/0010_job_owner.sql' with { type: 'text' }
 
 export interface MigrationFile {
   name: string
@@ -22,4 +23,5 @@ export const MIGRATION_FILES: readonly MigrationFile[] = [
   { name: '0006_job_fencing.sql', sql: jobFencing },
   { name: '0008_cursor_secret.sql', sql: cursorSecret },
   { name: '0009_deployment_identity.sql', sql: deploymentIdentity },
+  { name: '0010_job_owner.sql', sql: jobOwner },
 ]

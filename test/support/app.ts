@@ -1,3 +1,4 @@
+import { RATE_VARIABLES } from '../../src/http/rate-limit.ts'
 import { randomBytes } from 'node:crypto'
 import { createApp, type AppDeps } from '../../src/app.ts'
 import { CursorCodec } from '../../src/http/cursor-codec.ts'
@@ -19,8 +20,15 @@ export const TEST_CURSOR_SECRET = randomBytes(32).toString('hex')
 /** Signs cursors as testApp's apps do: tests forge hand-made cursors with it. */
 export const testCursors = new CursorCodec(TEST_CURSOR_SECRET)
 
+/**
+ * Rate limits off for in-process apps: without a socket every request is the same unknown client, so
+ * suites sending thousands of requests would test the limiter instead of their subject. The limits
+ * are tested on real server processes (test/rate-limits.test.ts); a suite may still set them.
+ */
+export const NO_RATE_LIMITS: Record<string, string> = Object.fromEntries(Object.values(RATE_VARIABLES).map((name) => [name, '0']))
+
 export function testConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({ LOG_LEVEL: 'error', CACHE_VERSIONS_TTL: String(TEST_VERSIONS_TTL_SECONDS), ...env })
+  return loadConfig({ LOG_LEVEL: 'error', CACHE_VERSIONS_TTL: String(TEST_VERSIONS_TTL_SECONDS), ...NO_RATE_LIMITS, ...env })
 }
 
 /**

@@ -52,6 +52,11 @@ export const MeSchema = t.Object(
         remaining: t.Nullable(Type.Integer()),
       }),
       searches: t.Object({ used: Type.Integer({ description: 'signed-in searches (recorded within about a second)' }) }),
+      jobs: t.Object({
+        used: Type.Integer({ description: 'new transcription jobs created today' }),
+        limit: t.Nullable(Type.Integer({ description: 'null: no limit (pro, admin)' })),
+        remaining: t.Nullable(Type.Integer()),
+      }),
     }),
   },
   { title: 'Me' },

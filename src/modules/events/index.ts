@@ -48,7 +48,13 @@ function parseEvent(raw: unknown, caller: AccountCaller, where: string): NewEven
 export { EVENT_TYPE, EventSchema } from './model.ts'
 export type { EventService } from './service.ts'
 
-export function eventRoutes(deps: { usageEvents: EventService; auth: Identity }) {
+/** Bytes an event costs against the daily budget: its type and its payload as JSON. */
+const storedBytes = (events: readonly NewEvent[]) => events.reduce((sum, e) => sum + encoder.encode(e.type).byteLength + encoder.encode(JSON.stringify(e.payload)).byteLength, 0)
+
+/** Charges a user's daily event bytes: a 429 response to send instead, or undefined (src/http/daily-budget.ts). */
+export type EventBudget = (userId: string, bytes: number) => Promise<Response | undefined>
+
+export function eventRoutes(deps: { usageEvents: EventService; auth: Identity; eventBudget: EventBudget }) {
   const { usageEvents: service } = deps
   return new Elysia({ name: 'events' })
     .post(
@@ -56,6 +62,8 @@ export function eventRoutes(deps: { usageEvents: EventService; auth: Identity })
       async (ctx) => {
         const caller = await deps.auth.requireAccount(ctx, 'write')
         const event = parseEvent(await readJsonObject(ctx.request, MAX_EVENT_BODY_BYTES), caller, 'event')
+        const refused = await deps.eventBudget(caller.account.id, storedBytes([event]))
+        if (refused) return refused
         const stored = await service.record(event)
         return ctx.status(201, stored)
       },
@@ -64,7 +72,9 @@ export function eventRoutes(deps: { usageEvents: EventService; auth: Identity })
         detail: operation({
           tags: ['events'],
           summary: 'Record a usage event for the caller',
-          description: `Needs a signed-in caller (\`write\` scope). \`payload\` is any JSON object up to ${MAX_EVENT_PAYLOAD_BYTES} bytes.`,
+          description:
+            `Needs a signed-in caller (\`write\` scope). \`payload\` is any JSON object up to ${MAX_EVENT_PAYLOAD_BYTES} bytes. ` +
+            'Each user may store EVENTS_DAILY_BYTES bytes of events (type and payload as JSON) per UTC day; past it, 429 `rate_limited` until midnight UTC.',
           access: 'account',
           body: { schema: NewEventSchema, maxBytes: MAX_EVENT_BODY_BYTES },
           ok: { 201: EventSchema },
@@ -79,6 +89,8 @@ export function eventRoutes(deps: { usageEvents: EventService; auth: Identity })
         const { events: list } = validateObject(EventBatchEnvelope, await readJsonObject(ctx.request, MAX_BATCH_BODY_BYTES))
         // All or nothing: every event is checked before any is stored.
         const events = list.map((e, i) => parseEvent(e, caller, `events[${i}]`))
+        const refused = await deps.eventBudget(caller.account.id, storedBytes(events))
+        if (refused) return refused
         const stored = await service.recordBatch(events)
         return ctx.status(201, { recorded: stored.length, ids: stored.map((e) => e.id) })
       },
@@ -87,7 +99,9 @@ export function eventRoutes(deps: { usageEvents: EventService; auth: Identity })
         detail: operation({
           tags: ['events'],
           summary: `Record up to ${MAX_BATCH_EVENTS} usage events at once`,
-          description: 'Every event is validated first; one bad event rejects the batch (the message names it, e.g. `events[3].type`). One INSERT stores them all.',
+          description:
+            'Every event is validated first; one bad event rejects the batch (the message names it, e.g. `events[3].type`). One INSERT stores them all. ' +
+            'The batch counts against the daily byte budget of POST /events as a whole: all of it is stored, or none (429).',
           access: 'account',
           body: { schema: EventBatchSchema, maxBytes: MAX_BATCH_BODY_BYTES },
           ok: { 201: BatchResultSchema },

@@ -1,7 +1,9 @@
 import { Elysia } from 'elysia'
 import { NO_STORE } from '../../http/cache-policy.ts'
 import { routeOptions } from '../../http/route-options.ts'
+import type { Caller, Identity } from '../../http/caller.ts'
 import type { CursorCodec } from '../../http/cursor-codec.ts'
+import type { Config } from '../../config.ts'
 import { readJsonBody } from '../../http/json-body.ts'
 import { operation } from '../../http/openapi-operation.ts'
 import { parseId } from '../../http/params.ts'
@@ -9,21 +11,31 @@ import { decodeTimestampCursor } from '../../http/timestamp-key.ts'
 import { queryParser } from '../../http/validate.ts'
 import { CreateJobBody, IdParams, JOBS_DEFAULT_LIMIT, JobPage, JobSchema, ListJobsQuery, MAX_JOB_BODY_BYTES } from './model.ts'
 import { jobListScope } from './queries.ts'
-import type { JobService } from './service.ts'
+import type { JobOwner, JobService } from './service.ts'
 
 const TAGS = ['jobs']
 
 const parseListQuery = queryParser(ListJobsQuery)
 
-export function jobsRoutes(deps: { jobs: JobService; cursors: CursorCodec }) {
+/** The daily job limit that applies to a caller, or undefined when exempt (pro plan, admins, no account). */
+export function jobLimit(config: Config, caller: Pick<Caller, 'plan' | 'role' | 'account'>): number | undefined {
+  return caller.account && caller.plan === 'free' && caller.role !== 'admin' ? config.FREE_DAILY_JOB_LIMIT : undefined
+}
+
+export function jobsRoutes(deps: { jobs: JobService; cursors: CursorCodec; auth: Identity; config: Config }) {
   const { jobs } = deps
+  const anonymous = deps.config.ALLOW_ANONYMOUS_JOBS
   return new Elysia({ name: 'jobs' })
     .use(routeOptions())
     .post(
       '/jobs',
-      async ({ request, status, set }) => {
+      async (ctx) => {
+        const { request, status, set } = ctx
+        // Each job runs the transcriber on the operator's machine: it needs an owner (the caller first, before the body is read).
+        const caller = anonymous ? await deps.auth.optional(request) : await deps.auth.require(ctx, 'write')
+        const owner: JobOwner = { userId: caller?.account?.id ?? null, dailyLimit: caller && jobLimit(deps.config, caller) }
         const body = await readJsonBody(request, CreateJobBody, MAX_JOB_BODY_BYTES)
-        const { job, created } = await jobs.create(body.url, body.kind)
+        const { job, created } = await jobs.create(body.url, body.kind, owner)
         set.headers.location = `/jobs/${job.id}`
         return created ? status(201, job) : status(200, job)
       },
@@ -37,9 +49,13 @@ export function jobsRoutes(deps: { jobs: JobService; cursors: CursorCodec }) {
             'The URL is normalised (e.g. youtu.be/ID → https://www.youtube.com/watch?v=ID) before it is stored. ' +
             'While a job for the same canonical URL is unfinished, that job is returned with 200 instead of a new one (201). ' +
             'Video URLs need kind=single, channel URLs kind=channel; anything else is a 400 `invalid_url` saying what is wrong. ' +
-            `Unknown or missing fields are a 400, a body over ${MAX_JOB_BODY_BYTES} bytes a 413.`,
+            `Unknown or missing fields are a 400, a body over ${MAX_JOB_BODY_BYTES} bytes a 413. ` +
+            'Needs a signed-in caller with the `write` scope (or the ADMIN_TOKEN) unless the server runs with ALLOW_ANONYMOUS_JOBS=true. ' +
+            'Free-plan users may create FREE_DAILY_JOB_LIMIT new jobs per UTC day (402 `job_quota_exceeded` after that; GET /auth/me shows the count); ' +
+            'an unfinished job returned for its URL uses none. Pro and admins have no quota.',
+          access: 'user',
           body: { schema: CreateJobBody, maxBytes: MAX_JOB_BODY_BYTES },
-          errors: { 400: ['invalid_url'] },
+          errors: { 400: ['invalid_url'], 402: ['job_quota_exceeded'] },
           ok: { 200: JobSchema, 201: JobSchema },
         }),
       },
