@@ -1,6 +1,6 @@
 import type { DocumentDecoration } from 'elysia'
 import type { OpenAPIV3 } from 'openapi-types'
-import { SCHEMES } from './openapi-operation.ts'
+import { errorResponse, SCHEMES } from './openapi-operation.ts'
 import { UNLIMITED_ROUTES } from './rate-limit-hooks.ts'
 
 // The OpenAPI 3.1 document, built from the routes as declared (each route's `detail` is its whole
@@ -59,24 +59,7 @@ const RATE_LIMITED: OpenAPIV3.ResponseObject = {
     },
     RateLimit: { description: 'what is left of that policy: remaining `r` (0) and seconds `t` until it resets, e.g. `"search";r=0;t=42`', schema: { type: 'string' } },
   },
-  content: {
-    'application/json': {
-      schema: {
-        type: 'object',
-        required: ['error'],
-        additionalProperties: false,
-        properties: {
-          error: {
-            type: 'object',
-            required: ['code', 'message'],
-            additionalProperties: false,
-            properties: { code: { type: 'string', enum: ['rate_limited'] }, message: { type: 'string', description: 'what was used up and when to retry, for people' } },
-          },
-        },
-      },
-      example: { error: { code: 'rate_limited', message: 'too many requests of class search (at most 120 per 60 s); retry in 42 s' } },
-    },
-  },
+  content: errorResponse(429, ['rate_limited']).content,
 }
 
 /**

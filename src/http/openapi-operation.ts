@@ -81,7 +81,8 @@ export interface OperationSpec {
 
 const isRaw = (r: TSchema | RawResponse): r is RawResponse => !(Kind in r)
 
-function errorResponse(status: number, codes: readonly string[]): OpenAPIV3.ResponseObject {
+/** An error response whose `error.code` is one of `codes`, enumerated. */
+export function errorResponse(status: number, codes: readonly string[]): OpenAPIV3.ResponseObject {
   const unique = [...new Set(codes)].sort()
   return {
     description: `\`${unique.join('`, `')}\``,
