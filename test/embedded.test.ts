@@ -2,6 +2,7 @@ import { afterAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { NO_RATE_LIMITS } from './support/app.ts'
 import { startServer } from './support/server-process.ts'
 
 // With DATABASE_URL unset the server runs PGlite in DATA_DIR: boots, migrates, seeds, answers,
@@ -11,7 +12,8 @@ import { startServer } from './support/server-process.ts'
 const dataDir = mkdtempSync(join(tmpdir(), 'ta-embedded-'))
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
 
-const serve = () => startServer(['bun', 'src/main.ts', 'serve'], { env: { DATA_DIR: dataDir, LOG_LEVEL: 'info' }, timeoutMs: 120_000 })
+// No rate limits: the read loop beside the CLI is one client asking as fast as it can, and its subject is the shared database.
+const serve = () => startServer(['bun', 'src/main.ts', 'serve'], { env: { DATA_DIR: dataDir, LOG_LEVEL: 'info', ...NO_RATE_LIMITS }, timeoutMs: 120_000 })
 
 describe('embedded database', () => {
   test('boots, migrates, seeds demo data, answers, and persists across restarts', async () => {
