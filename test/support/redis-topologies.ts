@@ -1,0 +1,138 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Subprocess } from 'bun'
+import { freePort } from './private-postgres.ts'
+import { until } from './until.ts'
+
+// Private Redis deployments of several processes for the Sentinel and Cluster tests: each process
+// on a free port, its files in the deployment's own temp dir, stopped by its PID (never by name).
+
+export interface RedisNodeProcess {
+  port: number
+  /** Runs one command with redis-cli against this process; its output. */
+  cli(...command: string[]): string
+  kill(): Promise<void>
+}
+
+function spawnNode(args: string[], port: number, dir: string): RedisNodeProcess {
+  const proc: Subprocess = Bun.spawn(args, { cwd: dir, stdout: 'ignore', stderr: 'ignore' })
+  return {
+    port,
+    cli: (...command) => Bun.spawnSync(['redis-cli', '-p', String(port), ...command]).stdout.toString().trim(),
+    async kill() {
+      proc.kill('SIGKILL')
+      await proc.exited
+    },
+  }
+}
+
+const SERVER_ARGS = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']
+
+async function redisServer(dir: string, extra: string[] = []): Promise<RedisNodeProcess> {
+  const port = await freePort()
+  const node = spawnNode(['redis-server', '--port', String(port), '--dir', dir, ...SERVER_ARGS, ...extra], port, dir)
+  await until(() => node.cli('ping') === 'PONG', 5000, `redis-server on ${port} did not start`)
+  return node
+}
+
+/** One primary, one replica, three sentinels watching them under `name` (quorum 2). */
+export async function privateSentinels(name = 'ta-primary') {
+  const dir = mkdtempSync(join(tmpdir(), 'ta-sentinel-'))
+  const nodes: RedisNodeProcess[] = []
+  try {
+    const primary = await redisServer(dir, ['--dbfilename', 'primary.rdb'])
+    nodes.push(primary)
+    const replica = await redisServer(dir, ['--dbfilename', 'replica.rdb', '--replicaof', '127.0.0.1', String(primary.port)])
+    nodes.push(replica)
+    await until(() => replica.cli('info', 'replication').includes('master_link_status:up'), 10_000, 'the replica did not sync')
+    const sentinels: RedisNodeProcess[] = []
+    for (let i = 0; i < 3; i++) {
+      const port = await freePort()
+      const conf = join(dir, `sentinel-${i}.conf`)
+      // Sentinel rewrites its config file, so each gets its own; low timeouts keep the failover short.
+      writeFileSync(
+        conf,
+        [
+          `port ${port}`,
+          'bind 127.0.0.1',
+          `dir ${dir}`,
+          `sentinel monitor ${name} 127.0.0.1 ${primary.port} 2`,
+          `sentinel down-after-milliseconds ${name} 1000`,
+          `sentinel failover-timeout ${name} 3000`,
+          `sentinel parallel-syncs ${name} 1`,
+          '',
+        ].join('\n'),
+      )
+      const sentinel = spawnNode(['redis-sentinel', conf], port, dir)
+      nodes.push(sentinel)
+      sentinels.push(sentinel)
+    }
+    for (const s of sentinels) await until(() => s.cli('sentinel', 'get-master-addr-by-name', name).includes(String(primary.port)), 10_000, 'a sentinel did not start')
+    // Every sentinel must know the others before a failover can reach its quorum.
+    for (const s of sentinels) await until(() => /num-other-sentinels\s+2/.test(s.cli('sentinel', 'master', name)), 15_000, 'the sentinels did not find each other')
+    return {
+      name,
+      primary,
+      replica,
+      sentinels,
+      /** `REDIS_SENTINELS` for these sentinels. */
+      sentinelList: sentinels.map((s) => `127.0.0.1:${s.port}`).join(','),
+      /** The port the sentinels currently name as the primary's. */
+      primaryPort: () => Number(sentinels[0]?.cli('sentinel', 'get-master-addr-by-name', name).split('\n')[1]),
+      async stop() {
+        await Promise.all(nodes.map((n) => n.kill()))
+        rmSync(dir, { recursive: true, force: true })
+      },
+    }
+  } catch (err) {
+    await Promise.all(nodes.map((n) => n.kill()))
+    rmSync(dir, { recursive: true, force: true })
+    throw err
+  }
+}
+
+/** A cluster of `masters` masters with `replicasPerMaster` replicas each (redis-cli --cluster create). */
+export async function privateCluster(masters = 3, replicasPerMaster = 1) {
+  const dir = mkdtempSync(join(tmpdir(), 'ta-cluster-'))
+  const nodes: RedisNodeProcess[] = []
+  try {
+    for (let i = 0; i < masters * (1 + replicasPerMaster); i++) {
+      nodes.push(
+        await redisServer(dir, ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${i}.conf`, '--cluster-node-timeout', '1000', '--dbfilename', `dump-${i}.rdb`]),
+      )
+    }
+    const create = Bun.spawnSync(['redis-cli', '--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', String(replicasPerMaster), '--cluster-yes'])
+    if (create.exitCode !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout.toString()}${create.stderr.toString()}`)
+    await until(() => nodes.every((n) => n.cli('cluster', 'info').includes('cluster_state:ok')), 15_000, 'the cluster did not become ok')
+    const byPort = new Map(nodes.map((n) => [n.port, n]))
+    return {
+      nodes,
+      /** `REDIS_CLUSTER_NODES` for this cluster. */
+      nodeList: nodes.map((n) => `127.0.0.1:${n.port}`).join(','),
+      /** The node that serves `key`'s slot now (as the first live node sees it). */
+      masterOf(key: string): RedisNodeProcess {
+        const live = nodes.find((n) => n.cli('ping') === 'PONG')
+        const slot = Number(live?.cli('cluster', 'keyslot', key))
+        for (const line of (live?.cli('cluster', 'nodes') ?? '').split('\n')) {
+          const fields = line.split(' ')
+          if (!fields[2]?.includes('master') || fields[2].includes('fail')) continue
+          const port = Number(fields[1]?.split(':')[1]?.split('@')[0])
+          for (const range of fields.slice(8)) {
+            const [from, to = from] = range.split('-').map(Number)
+            if (from !== undefined && to !== undefined && slot >= from && slot <= to) return byPort.get(port) as RedisNodeProcess
+          }
+        }
+        throw new Error(`no master serves the slot of ${key}`)
+      },
+      async stop() {
+        await Promise.all(nodes.map((n) => n.kill()))
+        rmSync(dir, { recursive: true, force: true })
+      },
+    }
+  } catch (err) {
+    await Promise.all(nodes.map((n) => n.kill()))
+    rmSync(dir, { recursive: true, force: true })
+    throw err
+  }
+}
