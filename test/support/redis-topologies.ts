@@ -13,6 +13,9 @@ export interface RedisNodeProcess {
   /** Runs one command with redis-cli against this process; its output. */
   cli(...command: string[]): string
   kill(): Promise<void>
+  /** Freezes it (SIGSTOP): connections stay open, nothing is answered or replicated. */
+  pause(): void
+  resume(): void
 }
 
 function spawnNode(args: string[], port: number, dir: string): RedisNodeProcess {
@@ -21,9 +24,12 @@ function spawnNode(args: string[], port: number, dir: string): RedisNodeProcess 
     port,
     cli: (...command) => Bun.spawnSync(['redis-cli', '-p', String(port), ...command]).stdout.toString().trim(),
     async kill() {
+      proc.kill('SIGCONT')
       proc.kill('SIGKILL')
       await proc.exited
     },
+    pause: () => proc.kill('SIGSTOP'),
+    resume: () => proc.kill('SIGCONT'),
   }
 }
 
@@ -32,7 +38,7 @@ const SERVER_ARGS = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']
 async function redisServer(dir: string, extra: string[] = []): Promise<RedisNodeProcess> {
   const port = await freePort()
   const node = spawnNode(['redis-server', '--port', String(port), '--dir', dir, ...SERVER_ARGS, ...extra], port, dir)
-  await until(() => node.cli('ping') === 'PONG', 5000, `redis-server on ${port} did not start`)
+  await until(() => node.cli('ping') === 'PONG', 5000, `redis-server on ${port} answering`)
   return node
 }
 
@@ -45,7 +51,7 @@ export async function privateSentinels(name = 'ta-primary') {
     nodes.push(primary)
     const replica = await redisServer(dir, ['--dbfilename', 'replica.rdb', '--replicaof', '127.0.0.1', String(primary.port)])
     nodes.push(replica)
-    await until(() => replica.cli('info', 'replication').includes('master_link_status:up'), 10_000, 'the replica did not sync')
+    await until(() => replica.cli('info', 'replication').includes('master_link_status:up'), 10_000, 'the replica in sync')
     const sentinels: RedisNodeProcess[] = []
     for (let i = 0; i < 3; i++) {
       const port = await freePort()
@@ -68,9 +74,9 @@ export async function privateSentinels(name = 'ta-primary') {
       nodes.push(sentinel)
       sentinels.push(sentinel)
     }
-    for (const s of sentinels) await until(() => s.cli('sentinel', 'get-master-addr-by-name', name).includes(String(primary.port)), 10_000, 'a sentinel did not start')
+    for (const s of sentinels) await until(() => s.cli('sentinel', 'get-master-addr-by-name', name).includes(String(primary.port)), 10_000, 'a sentinel watching the primary')
     // Every sentinel must know the others before a failover can reach its quorum.
-    for (const s of sentinels) await until(() => /num-other-sentinels\s+2/.test(s.cli('sentinel', 'master', name)), 15_000, 'the sentinels did not find each other')
+    for (const s of sentinels) await until(() => /num-other-sentinels\s+2/.test(s.cli('sentinel', 'master', name)), 15_000, 'the sentinels knowing each other')
     return {
       name,
       primary,
@@ -104,7 +110,7 @@ export async function privateCluster(masters = 3, replicasPerMaster = 1) {
     }
     const create = Bun.spawnSync(['redis-cli', '--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', String(replicasPerMaster), '--cluster-yes'])
     if (create.exitCode !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout.toString()}${create.stderr.toString()}`)
-    await until(() => nodes.every((n) => n.cli('cluster', 'info').includes('cluster_state:ok')), 15_000, 'the cluster did not become ok')
+    await until(() => nodes.every((n) => n.cli('cluster', 'info').includes('cluster_state:ok')), 15_000, 'cluster_state:ok on every node')
     const byPort = new Map(nodes.map((n) => [n.port, n]))
     return {
       nodes,
