@@ -6,13 +6,14 @@ import { closeQuietly, connectInBackground, errorReporter, NODE_OPTIONS, type Re
 // Redis Cluster (REDIS_CLUSTER_NODES). node-redis routes each command to the primary of its key's
 // slot and follows MOVED/ASK redirects (a slot migration). Two things it does not do, done here:
 // - after a primary dies it keeps reconnecting to the dead address (it refreshes the slot map only
-//   on a redirect), so every node error triggers a refresh of the slot map (at most one per
-//   REFRESH_MS), which finds the replica that took over;
+//   on a redirect), so a node error starts refreshes of the slot map (every REFRESH_MS, backing off
+//   while a primary stays unreachable), which find the replica that takes over;
 // - its sharded subscriptions on a primary that is dropped from the slot map are lost, so the bus
 //   subscription is one connection of our own to the primary of the channels' slot, moved after
 //   every refresh that changes that primary, and after the server unsubscribes it (slot migrated).
 
 const REFRESH_MS = 250
+const MAX_REFRESH_MS = 2000
 
 type Cluster = ReturnType<typeof buildCluster>
 
@@ -27,20 +28,37 @@ export function createClusterRedis(nodes: readonly RedisNode[], log: Logger): Re
   let closed = false
   const onTopology = new Set<() => void>()
 
+  // One refresh at a time; asked again while one runs or too soon after one, it runs once more later.
+  // While some primary stays unreachable (no replica has taken over yet, or there is none) it keeps
+  // refreshing, backing off to MAX_REFRESH_MS.
   let refreshing = false
+  let timer: Timer | undefined
   let lastRefresh = 0
+  let quietFor = REFRESH_MS
   const refresh = () => {
-    if (closed || refreshing || Date.now() - lastRefresh < REFRESH_MS) return
+    if (closed || refreshing || timer) return
+    const wait = lastRefresh + quietFor - Date.now()
+    if (wait > 0) {
+      timer = setTimeout(() => {
+        timer = undefined
+        refresh()
+      }, wait)
+      timer.unref()
+      return
+    }
     refreshing = true
     lastRefresh = Date.now()
     const live = cluster.masters.find((m) => m.client?.isReady)?.client
-    // `_slots.rediscover` is node-redis's own refresh (its redirects use it); with no live primary it starts from the root nodes.
+    // `_slots.rediscover` is node-redis's own refresh (its redirects use it); it falls back to the root nodes.
     void (live ? cluster._slots.rediscover(live) : Promise.reject(new Error('no live primary')))
       .catch(() => cluster._slots.rediscover({ options: { socket: nodes[0] } } as never))
       .catch(() => undefined)
       .finally(() => {
         refreshing = false
         for (const listener of onTopology) listener()
+        const unreachable = cluster.masters.some((m) => !m.client?.isReady)
+        quietFor = unreachable ? Math.min(quietFor * 2, MAX_REFRESH_MS) : REFRESH_MS
+        if (unreachable) refresh()
       })
   }
   cluster.on('error', report.error)
@@ -90,6 +108,7 @@ export function createClusterRedis(nodes: readonly RedisNode[], log: Logger): Re
     native: cluster,
     async close() {
       closed = true
+      clearTimeout(timer)
       await closeQuietly(cluster)
     },
   }
