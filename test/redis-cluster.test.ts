@@ -111,12 +111,33 @@ describe('3 primaries with a replica each', () => {
       expect((await readTitle(b, f.videoId)).title).toBe(`direct-${i}`)
     }
     expect((await readTitle(a, f.otherId)).cache).toBe('MISS')
+    await Bun.sleep(100) // A writes L2 after it answers
     expect((await readTitle(b, f.otherId)).cache).toBe('HIT-L2')
     // Values spread over the primaries: more than one of them holds keys of the deployment.
     const holding = f.cluster.nodes.filter((n) => n.cli('role').startsWith('master') && Number(n.cli('dbsize')) > 0)
     expect(holding.length).toBeGreaterThan(1)
     expect((await stats(a)).available).toBe(true)
   }, 20_000)
+
+  test('the versions slot migrates to another primary under load: 0 failed requests, invalidations follow it', async () => {
+    const load = startFleetLoad({ servers: f.servers, videoId: f.videoId, adminToken: ADMIN_TOKEN })
+    try {
+      await Bun.sleep(1000)
+      const movedAt = Date.now()
+      const to = f.cluster.migrateSlotOf(f.versionsKey)
+      expect(f.cluster.masterOf(f.versionsKey)?.port).toBe(to.port)
+      await untilInvalidationsFlow(f, load, 10_000)
+      const flowingAt = Date.now()
+      await Bun.sleep(1000)
+      const result = await load.stop()
+      console.log(`cluster slot migration: invalidations flowing ${flowingAt - movedAt} ms after it began; ${result.reads} reads, ${result.writes} writes, ${result.failures.length} failed`)
+      expect(result.failures).toEqual([])
+      expect(result.staleReads(BUS_DOWN_MAX_AGE_S * 1000 + 1000)).toEqual([])
+      expect(result.staleReads(100, [[movedAt, flowingAt]])).toEqual([])
+    } finally {
+      await load.stop()
+    }
+  }, 30_000)
 
   test('the primary of the versions slot is killed under load: 0 failed requests, its replica takes over', async () => {
     const load = startFleetLoad({ servers: f.servers, videoId: f.videoId, adminToken: ADMIN_TOKEN })
@@ -144,4 +165,37 @@ describe('3 primaries with a replica each', () => {
       await load.stop()
     }
   }, 45_000)
+})
+
+describe('3 primaries without replicas', () => {
+  let f: Awaited<ReturnType<typeof fleet>>
+  beforeAll(async () => {
+    f = await fleet(3, 0)
+  }, 60_000)
+  afterAll(async () => {
+    await f?.stop()
+  })
+
+  test('a primary is gone for good under load: 0 failed requests (the database answers), stale reads within the bus-down bound', async () => {
+    const [a, b] = f.servers
+    await until(async () => (await stats(a)).bus.trusted && (await stats(b)).bus.trusted, 5000, 'both buses trusted')
+    const load = startFleetLoad({ servers: f.servers, videoId: f.videoId, adminToken: ADMIN_TOKEN })
+    try {
+      await Bun.sleep(1000)
+      // The versions' primary: with its slots uncovered the cluster refuses every command (CLUSTERDOWN).
+      await f.cluster.masterOf(f.versionsKey)?.kill()
+      const killedAt = Date.now()
+      await Bun.sleep(4000)
+      const result = await load.stop()
+      const [sa, sb] = await Promise.all([stats(a), stats(b)])
+      console.log(`cluster without replicas, a primary killed: ${result.reads} reads, ${result.writes} writes, ${result.failures.length} failed; buses trusted ${sa.bus.trusted}/${sb.bus.trusted}`)
+      expect(result.failures).toEqual([])
+      expect(result.writes).toBeGreaterThan(20)
+      expect(sa.bus.trusted || sb.bus.trusted).toBe(false)
+      expect(result.staleReads(BUS_DOWN_MAX_AGE_S * 1000 + 1000)).toEqual([])
+      expect(result.staleReads(100, [[killedAt, Number.POSITIVE_INFINITY]])).toEqual([])
+    } finally {
+      await load.stop()
+    }
+  }, 30_000)
 })

@@ -9,11 +9,11 @@ import { closeQuietly, connectInBackground, errorReporter, NODE_OPTIONS, type Re
 //   on a redirect), so a node error starts refreshes of the slot map (every REFRESH_MS, backing off
 //   while a primary stays unreachable), which find the replica that takes over;
 // - its sharded subscriptions on a primary that is dropped from the slot map are lost, so the bus
-//   subscription is one connection of our own to the primary of the channels' slot, moved after
-//   every refresh that changes that primary, and after the server unsubscribes it (slot migrated).
+//   subscription is one connection of our own to the primary of the channels' slot, moved whenever
+//   the slot map names another primary for it (after a refresh or a redirect).
 
 const REFRESH_MS = 250
-const MAX_REFRESH_MS = 2000
+const MAX_REFRESH_MS = 1000
 
 type Cluster = ReturnType<typeof buildCluster>
 
@@ -160,10 +160,15 @@ function followSlot(cluster: Cluster, listeners: Record<string, (message: string
         refresh()
       })
   }
+  // node-redis updates its slot map on every redirect (the heartbeats' SPUBLISH meets one after a
+  // migration), so a look at it now and then is enough to follow the slot.
+  const watch = setInterval(follow, REFRESH_MS)
+  watch.unref()
   return {
     follow,
     async close() {
       closed = true
+      clearInterval(watch)
       if (current) await closeQuietly(current.client)
     },
   }
