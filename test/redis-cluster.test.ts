@@ -60,6 +60,9 @@ async function fleet(masters: number, replicasPerMaster: number) {
     otherId: (other as { id: string }).id,
     /** The key the versions live under, as src/cache/keys.ts names it in a cluster. */
     versionsKey: `{${prefix}}:versions`,
+    /** Keys of the deployment matching `pattern` (after the prefix) on every primary. */
+    keys: (pattern: string) =>
+      cluster.nodes.filter((n) => n.cli('role').startsWith('master')).flatMap((n) => n.cli('--scan', '--pattern', `${prefix}${pattern}`).split('\n').filter((k) => k !== '')),
     async stop() {
       await Promise.all(servers.map((s) => s.stop()))
       await cluster.stop()
@@ -117,6 +120,8 @@ describe('3 primaries with a replica each', () => {
     const holding = f.cluster.nodes.filter((n) => n.cli('role').startsWith('master') && Number(n.cli('dbsize')) > 0)
     expect(holding.length).toBeGreaterThan(1)
     expect((await stats(a)).available).toBe(true)
+    // The writes were counted in the cluster (fleet-wide), not by each instance's in-memory insurance.
+    expect(f.keys(':rl:write:*').length).toBeGreaterThan(0)
   }, 20_000)
 
   test('the versions slot migrates to another primary under load: 0 failed requests, invalidations follow it', async () => {

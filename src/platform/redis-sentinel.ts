@@ -32,6 +32,10 @@ export function createSentinelRedis(topology: { sentinels: readonly RedisNode[];
     () => sentinel.connect().then(report.ready),
     () => closed,
   )
+  // Until the sentinels have named a primary, node-redis holds commands (16 s with no sentinel
+  // reachable): refuse them at once instead, as a disconnected client does.
+  const connected = <T>(command: () => Promise<T>): Promise<T> =>
+    sentinel.isReady ? command() : Promise.reject(new Error('redis sentinel: not connected'))
   return {
     kind: 'sentinel',
     cluster: false,
@@ -39,11 +43,11 @@ export function createSentinelRedis(topology: { sentinels: readonly RedisNode[];
     get isReady() {
       return sentinel.isReady
     },
-    getBuffer: (key) => binary.get(key),
-    set: async (key, value, ttlMs, onlyIfAbsent) =>
-      (await sentinel.set(key, value, { expiration: { type: 'PX', value: ttlMs }, ...(onlyIfAbsent ? { condition: 'NX' } : {}) })) === 'OK',
-    eval: (script, keys, args) => sentinel.eval(script, { keys, arguments: args }),
-    publish: async (channel, message) => Number(await sentinel.publish(channel, message)),
+    getBuffer: (key) => connected(() => binary.get(key)),
+    set: (key, value, ttlMs, onlyIfAbsent) =>
+      connected(async () => (await sentinel.set(key, value, { expiration: { type: 'PX', value: ttlMs }, ...(onlyIfAbsent ? { condition: 'NX' } : {}) })) === 'OK'),
+    eval: (script, keys, args) => connected(() => sentinel.eval(script, { keys, arguments: args })),
+    publish: (channel, message) => connected(async () => Number(await sentinel.publish(channel, message))),
     subscribe(listeners, onGap) {
       gapListeners.add(onGap)
       // The sentinel client keeps one subscription connection on the current primary and moves it
@@ -56,8 +60,8 @@ export function createSentinelRedis(topology: { sentinels: readonly RedisNode[];
         await sentinel.unsubscribe(Object.keys(listeners)).catch(() => undefined)
       }
     },
-    ping: async () => (await sentinel.ping()) === 'PONG',
-    primaries: async () => [{ info: await sentinel.info(), keys: Number(await sentinel.dbSize()) }],
+    ping: () => connected(async () => (await sentinel.ping()) === 'PONG'),
+    primaries: () => connected(async () => [{ info: await sentinel.info(), keys: Number(await sentinel.dbSize()) }]),
     native: sentinel,
     async close() {
       closed = true

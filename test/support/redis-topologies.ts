@@ -86,27 +86,6 @@ export async function privateSentinels(name = 'ta-primary') {
       sentinelList: sentinels.map((s) => `127.0.0.1:${s.port}`).join(','),
       /** The port the sentinels currently name as the primary's. */
       primaryPort: () => Number(sentinels[0]?.cli('sentinel', 'get-master-addr-by-name', name).split('\n')[1]),
-      /**
-       * Moves the slot of `key` to another primary, as `redis-cli --cluster reshard` moves each slot:
-       * IMPORTING/MIGRATING, MIGRATE of its keys, then SETSLOT NODE on every primary. Returns the new owner.
-       */
-      migrateSlotOf(key: string): RedisNodeProcess {
-        const from = this.masterOf(key)
-        const to = nodes.find((n) => n !== from && n.cli('role').startsWith('master'))
-        if (!from || !to) throw new Error(`no primaries to move the slot of ${key} between`)
-        const slot = from.cli('cluster', 'keyslot', key)
-        const [fromId, toId] = [from.cli('cluster', 'myid'), to.cli('cluster', 'myid')]
-        to.cli('cluster', 'setslot', slot, 'importing', fromId)
-        from.cli('cluster', 'setslot', slot, 'migrating', toId)
-        for (;;) {
-          const keys = from.cli('cluster', 'getkeysinslot', slot, '100').split('\n').filter((k) => k !== '')
-          if (keys.length === 0) break
-          const moved = from.cli('migrate', '127.0.0.1', String(to.port), '', '0', '5000', 'KEYS', ...keys)
-          if (moved !== 'OK') throw new Error(`MIGRATE failed: ${moved}`)
-        }
-        for (const n of [to, from, ...nodes.filter((n) => n !== to && n !== from && n.cli('role').startsWith('master'))]) n.cli('cluster', 'setslot', slot, 'node', toId)
-        return to
-      },
       async stop() {
         await Promise.all(nodes.map((n) => n.kill()))
         rmSync(dir, { recursive: true, force: true })
