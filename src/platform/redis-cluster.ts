@@ -48,10 +48,11 @@ export function createClusterRedis(nodes: readonly RedisNode[], log: Logger): Re
     }
     refreshing = true
     lastRefresh = Date.now()
-    const live = cluster.masters.find((m) => m.client?.isReady)?.client
-    // `_slots.rediscover` is node-redis's own refresh (its redirects use it); it falls back to the root nodes.
-    void (live ? cluster._slots.rediscover(live) : Promise.reject(new Error('no live primary')))
-      .catch(() => cluster._slots.rediscover({ options: { socket: nodes[0] } } as never))
+    // `_slots.rediscover` is node-redis's own refresh (its redirects use it): it asks the node whose
+    // client it is given (it reads only its `.options`), then the root nodes.
+    const start = cluster.masters.find((m) => m.client?.isReady)?.client ?? ({ options: { socket: nodes[0] } } as unknown as Parameters<typeof cluster._slots.rediscover>[0])
+    void cluster._slots
+      .rediscover(start)
       .catch(() => undefined)
       .finally(() => {
         refreshing = false
@@ -59,6 +60,7 @@ export function createClusterRedis(nodes: readonly RedisNode[], log: Logger): Re
         const unreachable = cluster.masters.some((m) => !m.client?.isReady)
         quietFor = unreachable ? Math.min(quietFor * 2, MAX_REFRESH_MS) : REFRESH_MS
         if (unreachable) refresh()
+        else report.ready()
       })
   }
   cluster.on('error', report.error)

@@ -15,15 +15,17 @@ export function createSentinelRedis(topology: { sentinels: readonly RedisNode[];
   })
   const binary = sentinel.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer })
   const report = errorReporter(log)
-  // Every connection's trouble (the primary's, the sentinels', the subscription's) surfaces here.
+  // The trouble of the subscription's connection and of the sentinels' surfaces here (the primary's
+  // command connections report 'client-error'): any of it may have cost the bus messages.
   const gapListeners = new Set<() => void>()
   sentinel.on('error', (err: unknown) => {
     report.error(err)
     for (const onGap of gapListeners) onGap()
   })
-  sentinel.on('topology-change', (event: { type: string }) => {
+  sentinel.on('topology-change', (event: { type: string; node?: RedisNode }) => {
     if (event.type !== 'MASTER_CHANGE') return
-    log.warn('redis sentinel: following a new primary', { event: event.type })
+    log.warn('redis sentinel: following a new primary', { primary: event.node ? `${event.node.host}:${event.node.port}` : undefined })
+    report.ready()
     // The subscription moves to the new primary, which may not have seen every write.
     for (const onGap of gapListeners) onGap()
   })
