@@ -71,7 +71,7 @@ async function start(config: Config, log: Logger, opened: Opened): Promise<Serve
     await cache.close()
   })
   await cache.start()
-  if (redis) log.info('cache: L1 and Redis', { prefix, bus_trusted: cache.busTrusted })
+  if (redis) log.info('cache: L1 and Redis', { redis: redis.kind, prefix, bus_trusted: cache.busTrusted })
   // One metrics object for this server: the breaker, the query timer and the app record into it.
   const metrics = createMetrics()
   const guard = guardDatabase(config, log, metrics)
