@@ -31,6 +31,8 @@ export function createClusterRedis(nodes: readonly RedisNode[], log: Logger): Re
   // One refresh at a time; asked again while one runs or too soon after one, it runs once more later.
   // While some primary stays unreachable (no replica has taken over yet, or there is none) it keeps
   // refreshing, backing off to MAX_REFRESH_MS.
+  // No primary known (the nodes answered before the cluster was formed) counts as unreachable too.
+  const allReachable = () => cluster.masters.length > 0 && cluster.masters.every((m) => m.client?.isReady)
   let refreshing = false
   let timer: Timer | undefined
   let lastRefresh = 0
@@ -57,7 +59,7 @@ export function createClusterRedis(nodes: readonly RedisNode[], log: Logger): Re
       .finally(() => {
         refreshing = false
         for (const listener of onTopology) listener()
-        const unreachable = cluster.masters.some((m) => !m.client?.isReady)
+        const unreachable = !allReachable()
         quietFor = unreachable ? Math.min(quietFor * 2, MAX_REFRESH_MS) : REFRESH_MS
         if (unreachable) refresh()
         else report.ready()
@@ -69,7 +71,11 @@ export function createClusterRedis(nodes: readonly RedisNode[], log: Logger): Re
     refresh()
   })
   connectInBackground(
-    () => cluster.connect().then(report.ready),
+    () =>
+      cluster.connect().then(() => {
+        if (allReachable()) report.ready()
+        else refresh()
+      }),
     () => closed,
   )
 
