@@ -1,9 +1,9 @@
 // Command-line options of `bun run bench`.
 
-export const SCENARIOS = ['mixed', 'video', 'overhead', 'transcript-1000', 'search', 'stampede', 'soak', 'fleet'] as const
+export const SCENARIOS = ['mixed', 'video', 'overhead', 'transcript-1000', 'search', 'search-uncached', 'stampede', 'soak', 'fleet'] as const
 export type ScenarioName = (typeof SCENARIOS)[number]
 
-const FULL_SCENARIOS: ScenarioName[] = ['mixed', 'video', 'overhead', 'transcript-1000', 'search', 'stampede']
+const FULL_SCENARIOS: ScenarioName[] = ['mixed', 'video', 'overhead', 'transcript-1000', 'search', 'search-uncached', 'stampede']
 const QUICK_SCENARIOS: ScenarioName[] = ['mixed', 'search', 'stampede']
 
 export interface BenchOptions {

@@ -19,6 +19,7 @@ import { startCeiling, startCluster, startRedis, startServer, TARGETS, type Runn
 import { checksFor, formatTable, summarise, type Sample, type ScenarioSummary } from './summary.ts'
 import { effectiveTargets, loadThresholds, type Check, type ThresholdsFile } from './thresholds.ts'
 import { fetchAll, loadWorkload, medianSize, queryString, walkVideoIds, type Workload } from './workload.ts'
+import { uniqueSearches } from './unique-searches.ts'
 import { runWrk } from './wrk.ts'
 
 const ROOT = resolve(import.meta.dir, '..', '..')
@@ -27,6 +28,8 @@ const FULL_SEED = { videos: 10_000, segmentsPerVideo: 100, seed: 1 }
 /** Stampede runs (cold keys run out) and overhead runs (many short alternations) last at most this long. */
 const SHORT_SECONDS = 5
 const JIT_WARMUP_SECONDS = 3
+/** Distinct searches per search-uncached measurement: more than an uncached server answers in a run. */
+const UNIQUE_SEARCHES_PER_ROUND = 20_000
 
 /**
  * Which servers each scenario is measured on, in the order they run within a round. The product
@@ -98,6 +101,8 @@ interface Context {
   /** Popular first; the stampede's cold ids are not in here. */
   ids: string[]
   coldFiles: string[]
+  /** search-uncached: one file of distinct query strings per round */
+  uniqueSearchFiles: string[]
   fixedVideoPath: string
   bigTranscriptPath: string | undefined
 }
@@ -111,6 +116,8 @@ function luaArgs(ctx: Context, scenario: ScenarioName, round: number): string[] 
       return ['mixed', ctx.workDir, String(s), String(mix.video), String(mix.transcript), String(mix.search)]
     case 'search':
       return ['search', ctx.workDir, String(s)]
+    case 'search-uncached':
+      return ['unique', ctx.uniqueSearchFiles[round] ?? '', String(ctx.opts.threads)]
     case 'video':
     case 'overhead':
       return ['fixed', ctx.fixedVideoPath]
@@ -319,12 +326,20 @@ async function main(): Promise<number> {
     }
     await Bun.write(join(workDir, 'ids.txt'), ids.join('\n') + '\n')
     await Bun.write(join(workDir, 'queries.txt'), workload.search_queries.map(queryString).join('\n') + '\n')
+    const uniqueSearchFiles: string[] = []
+    if (opts.scenarios.includes('search-uncached')) {
+      for (const [r, list] of uniqueSearches(workload.search_queries, opts.rounds, UNIQUE_SEARCHES_PER_ROUND).entries()) {
+        const file = join(workDir, `unique-searches-${r}.txt`)
+        await Bun.write(file, list.map(queryString).join('\n') + '\n')
+        uniqueSearchFiles.push(file)
+      }
+    }
     console.log(`ids: ${ids.length.toLocaleString('en')} completed videos in the mix (Zipf s=${workload.zipf_exponent}), ${cold.length} kept cold for the stampede`)
 
     // Typical sizes on the wire (gzip), from a spread of ids; the fixed video is the median one.
     const step = Math.max(1, Math.floor(ids.length / 41))
     const sampleIds = ids.filter((_, i) => i % step === 0).slice(0, 41)
-    const ctx: Context = { opts, workload, workDir, servers, twin, fleets, ids, coldFiles, fixedVideoPath: `/videos/${ids[0]}`, bigTranscriptPath: bigId ? `/videos/${bigId}/transcript` : undefined }
+    const ctx: Context = { opts, workload, workDir, servers, twin, fleets, ids, coldFiles, uniqueSearchFiles, fixedVideoPath: `/videos/${ids[0]}`, bigTranscriptPath: bigId ? `/videos/${bigId}/transcript` : undefined }
 
     const warmStarted = performance.now()
     const warm = warmUrls(cache.baseUrl, ctx, opts.scenarios)
@@ -356,7 +371,8 @@ async function main(): Promise<number> {
     // The warm-up above filled the caches; this warms the JIT: a few seconds of the real load on
     // every server (JavaScriptCore compiles hot paths in tiers, on threads that count as CPU).
     const warmed = new Set<Running>()
-    for (const scenario of opts.scenarios.filter((sc) => sc !== 'stampede')) {
+    // (Not the stampede's and search-uncached's: they must reach keys nobody asked for yet.)
+    for (const scenario of opts.scenarios.filter((sc) => sc !== 'stampede' && sc !== 'search-uncached')) {
       for (const target of new Set(targetsOf(scenario, opts.quick))) {
         const server = serverFor(ctx, scenario, target)
         if (!server || warmed.has(server)) continue
