@@ -41,8 +41,9 @@ case "$cmd" in
     primary_port="${3:?usage: private-postgres.sh replica PORT PRIMARY_PORT [APPLY_DELAY]}"
     rm -rf "$dir" && mkdir -p "$dir" && chmod 0700 "$dir"
     [ "$(id -u)" = 0 ] && chown postgres "$dir"
-    # -R writes primary_conninfo and standby.signal; initdb's pg_hba trusts replication from 127.0.0.1.
-    as_postgres "$bindir/pg_basebackup" -h 127.0.0.1 -p "$primary_port" -U postgres -D "$dir" -R -X stream >/dev/null
+    # -R writes primary_conninfo and standby.signal (initdb's pg_hba trusts replication from 127.0.0.1);
+    # -c fast: a spread checkpoint after the test's seed took 30 s here.
+    as_postgres "$bindir/pg_basebackup" -h 127.0.0.1 -p "$primary_port" -U postgres -D "$dir" -R -X stream -c fast >/dev/null
     echo "recovery_min_apply_delay = '${4:-0}'" >>"$dir/postgresql.auto.conf"
     start_cluster 128MB
     ;;
