@@ -9,6 +9,7 @@
 #                                     # a streaming hot standby of the cluster on PRIMARY_PORT (pg_basebackup -R),
 #                                     # replaying each commit APPLY_DELAY (e.g. 2s) after the primary made it
 #   scripts/private-postgres.sh crash PORT                       # SIGKILL to its postmaster and every backend (a dead host)
+#   scripts/private-postgres.sh pause|resume PORT                # SIGSTOP/SIGCONT to them (a hung host: connections stay open, nothing answers)
 #
 # Full-text search ranks every matching segment, so it is only fast when the segments table and
 # its GIN index stay in shared_buffers (about 260 MB for the 1M-segment seed): 128MB, Debian's
@@ -47,9 +48,10 @@ case "$cmd" in
     echo "recovery_min_apply_delay = '${4:-0}'" >>"$dir/postgresql.auto.conf"
     start_cluster 128MB
     ;;
-  crash)
+  crash | pause | resume)
+    signal=$(case "$cmd" in crash) echo KILL ;; pause) echo STOP ;; resume) echo CONT ;; esac)
     postmaster=$(head -n 1 "$dir/postmaster.pid")
-    kill -9 "$postmaster" $(ps -o pid= --ppid "$postmaster") 2>/dev/null || true
+    kill -"$signal" "$postmaster" $(ps -o pid= --ppid "$postmaster") 2>/dev/null || true
     ;;
   halt)
     as_postgres "$bindir/pg_ctl" -D "$dir" -m fast -w stop >/dev/null

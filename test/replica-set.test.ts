@@ -71,23 +71,42 @@ describe('the replica monitor', () => {
   }, 15_000)
 })
 
-describe('causal fills on one instance without Redis', () => {
-  test('a written scope fills from the primary while the replica lacks the write; other scopes use the replica', async () => {
-    const cache = new TieredCache(cacheOptions(), undefined, quietLog)
-    await cache.start()
-    const set = replicaSet(10_000)
-    const reads = new ReplicaReads(sql, set, cache, quietLog)
-    const codec = jsonCodec<string>('item')
-    const read = (id: number, key = String(id)) =>
-      cache.getOrLoad({ type: 'item', key, scopes: [`item:${id}`], ttlSeconds: 60, codec }, (fill) =>
-        reads.run(fill, async (db) => ((await db<{ title: string }[]>`SELECT title FROM items WHERE id = ${id}`)[0] as { title: string }).title),
-      )
-    try {
+/** A cache without Redis, and fills through `reads` (a replica deadline of `deadlineMs`) of `items` rows. */
+function itemReads(deadlineMs?: number) {
+  const cache = new TieredCache(cacheOptions(), undefined, quietLog)
+  const set = replicaSet(10_000)
+  const reads = new ReplicaReads(sql, set, cache, quietLog, deadlineMs)
+  const codec = jsonCodec<string>('item')
+  const read = (id: number, key = String(id)) =>
+    cache.getOrLoad({ type: 'item', key, scopes: [`item:${id}`], ttlSeconds: 60, codec }, (fill) =>
+      reads.run(fill, async (db) => ((await db<{ title: string }[]>`SELECT title FROM items WHERE id = ${id}`)[0] as { title: string }).title),
+    )
+  return {
+    cache,
+    set,
+    reads,
+    read,
+    async start() {
+      await cache.start()
       await set.start()
       await until(() => (set.replicas[0] as { inRotation: boolean }).inRotation, 3000, 'the replica in rotation')
       // Fills wait for the startup floor (the primary's position when the reads were made), read at once.
       let warmUps = 0
       await until(async () => (await read(2, `warm-up-${warmUps++}`)).value === 'cold' && reads.counts.get('replica') === 1, 2000, 'a first fill from the replica')
+    },
+    async close() {
+      reads.close()
+      await set.close()
+      await cache.close()
+    },
+  }
+}
+
+describe('causal fills on one instance without Redis', () => {
+  test('a written scope fills from the primary while the replica lacks the write; other scopes use the replica', async () => {
+    const { cache, reads, read, start, close } = itemReads()
+    try {
+      await start()
       const onReplica = () => reads.counts.get('replica')
       const onPrimary = () => (reads.counts.get('replica_behind') ?? 0) + (reads.counts.get('position_unknown') ?? 0)
       const primaryBefore = onPrimary()
@@ -106,9 +125,26 @@ describe('causal fills on one instance without Redis', () => {
       expect((await read(3)).value).toBe('cold')
       expect(onReplica()).toBe(3)
     } finally {
-      reads.close()
-      await set.close()
-      await cache.close()
+      await close()
+    }
+  }, 15_000)
+
+  test('a hung replica: the fill is answered by the primary after the replica deadline, and the replica leaves the rotation', async () => {
+    const { set, reads, read, start, close } = itemReads(300)
+    try {
+      await start()
+      await replica.pause()
+      const asked = Date.now()
+      expect((await read(3, 'while hung')).value).toBe('cold')
+      const ms = Date.now() - asked
+      expect(ms).toBeGreaterThanOrEqual(300)
+      expect(ms).toBeLessThan(1500)
+      expect(reads.counts.get('replica_failed')).toBe(1)
+      expect((set.replicas[0] as { status: string }).status).toBe('unreachable')
+      console.log(`hung replica: fill answered by the primary after ${ms} ms`)
+    } finally {
+      await replica.resume()
+      await close()
     }
   }, 15_000)
 })

@@ -2,6 +2,7 @@ import type { Sql } from '../platform/db.ts'
 import { isConnectionFailure } from '../platform/db-errors.ts'
 import type { Logger } from '../platform/log.ts'
 import type { Replica, ReplicaSet } from '../platform/replica-set.ts'
+import { TimeoutError, withTimeout } from '../platform/with-timeout.ts'
 import type { Fill } from './cache-request.ts'
 import { FillFloors } from './fill-floors.ts'
 import type { TieredCache } from './tiered-cache.ts'
@@ -16,7 +17,9 @@ import type { TieredCache } from './tiered-cache.ts'
 //   - the position every scope of the fill's key depends on was read (fill-floors.ts), and a
 //     replica in rotation has replayed at least the largest of them.
 // A query that fails on the replica runs again on the primary: a dying replica costs its fills
-// one extra round trip, never an error.
+// one extra round trip, never an error. So does one the replica leaves unanswered past
+// `replicaDeadlineMs` (a hung host): half the statement timeout, so that the primary's answer still
+// comes within the deadline the database breaker gives the whole operation.
 
 /** Why a fill ran where it ran: the label of db_fills_total. */
 export type FillRoute = 'replica' | 'no_replica' | 'replica_behind' | 'position_unknown' | 'bus_untrusted' | 'replica_failed'
@@ -41,6 +44,8 @@ export class ReplicaReads implements FillReads {
     readonly replicas: ReplicaSet,
     private readonly cache: TieredCache,
     log: Logger,
+    /** How long a replica may take to answer before the primary is asked instead (none: as long as it takes). */
+    private readonly replicaDeadlineMs?: number,
   ) {
     this.floors = new FillFloors(() => replicas.primaryLsn(), log)
     cache.watchVersions((scopes) => this.floors.moved(scopes))
@@ -53,13 +58,15 @@ export class ReplicaReads implements FillReads {
       return query(this.primary)
     }
     try {
-      const result = await query(replica.sql)
+      const asked = Promise.resolve(query(replica.sql))
+      const result = await (this.replicaDeadlineMs ? withTimeout(asked, this.replicaDeadlineMs) : asked)
       this.count('replica')
       return result
     } catch (err) {
-      // A failed connection takes the replica out of rotation; any other failure (a conflict with
-      // recovery, a timeout) is the replica's too: the primary answers either way.
-      if (isConnectionFailure(err)) this.replicas.failed(replica, err)
+      // A failed connection or no answer takes the replica out of rotation until a poll answers;
+      // any other failure (a conflict with recovery, a statement timeout) is the replica's too:
+      // the primary answers either way.
+      if (isConnectionFailure(err) || err instanceof TimeoutError) this.replicas.failed(replica, err)
       this.count('replica_failed')
       return query(this.primary)
     }

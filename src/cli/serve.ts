@@ -66,7 +66,8 @@ async function openReplicaReads(config: Config, primary: Sql, cache: TieredCache
     log,
   })
   opened.add(() => replicas.close())
-  const reads = new ReplicaReads(primary, replicas, cache, log)
+  const statementTimeoutMs = config.DB_STATEMENT_TIMEOUT_MS
+  const reads = new ReplicaReads(primary, replicas, cache, log, statementTimeoutMs > 0 ? statementTimeoutMs / 2 : undefined)
   opened.add(async () => reads.close())
   await replicas.start()
   log.info('database: read replicas for cache fills', {

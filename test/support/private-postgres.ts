@@ -49,6 +49,9 @@ export interface PrivateReplica {
   url: string
   /** SIGKILL to its postmaster and every backend: connections drop at once, new ones are refused. */
   crash(): Promise<void>
+  /** SIGSTOP to them: connections stay open and nothing answers (a hung host), until `resume`. */
+  pause(): Promise<void>
+  resume(): Promise<void>
   /** Stops it (if still running) and deletes its data. */
   destroy(): Promise<void>
 }
@@ -61,6 +64,8 @@ export async function privateReplica(primary: PrivatePostgres, applyDelay = '0')
     port,
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     crash: () => run('crash', String(port)),
+    pause: () => run('pause', String(port)),
+    resume: () => run('resume', String(port)),
     destroy: () => run('stop', String(port)),
   }
 }
