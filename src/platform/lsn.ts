@@ -9,10 +9,6 @@ export function parseLsn(text: string): Lsn {
   return (BigInt(`0x${m[1]}`) << 32n) | BigInt(`0x${m[2]}`)
 }
 
-export function formatLsn(lsn: Lsn): string {
-  return `${(lsn >> 32n).toString(16).toUpperCase()}/${(lsn & 0xffffffffn).toString(16).toUpperCase()}`
-}
-
 /**
  * The primary's WAL insert position: at or past the end of every commit record already written,
  * whether or not it reached disk. Not pg_current_wal_lsn(): with synchronous_commit=off that is
