@@ -19,6 +19,8 @@ import { routableRequest } from './http/request-target.ts'
 import { declaredRoutes } from './http/route-options.ts'
 import type { Sql } from './platform/db.ts'
 import { registerCacheMetrics } from './cache/cache-metrics.ts'
+import { primaryReads, type ReplicaReads } from './cache/replica-reads.ts'
+import { registerReplicaMetrics } from './cache/replica-metrics.ts'
 import type { DatabaseBreaker } from './platform/db-breaker.ts'
 import { createQueryTimer, type Timed } from './platform/db-metrics.ts'
 import { DatabaseUnavailableError, isDatabaseUnavailable } from './platform/db-errors.ts'
@@ -68,6 +70,8 @@ export interface AppDeps {
   timed?: Timed
   /** The database's circuit breaker (external PostgreSQL only), for timed queries and /ready. */
   breaker?: DatabaseBreaker
+  /** Read replicas for cache fills (DATABASE_REPLICA_URLS); without them every fill queries `sql`. */
+  replicaReads?: ReplicaReads
 }
 
 export function createApp(deps: AppDeps) {
@@ -75,6 +79,7 @@ export function createApp(deps: AppDeps) {
   const metrics = deps.metrics ?? createMetrics()
   const timed = deps.timed ?? createQueryTimer({ metrics, log: deps.log, slowQueryMs: deps.config.DB_SLOW_QUERY_MS, poolMax: deps.config.DB_POOL_MAX, breaker: deps.breaker })
   registerCacheMetrics(metrics.registry, deps.cache)
+  if (deps.replicaReads) registerReplicaMetrics(metrics.registry, deps.replicaReads)
   registerJobQueueMetrics(metrics.registry, deps.sql)
   const record = requestRecorder(deps.log, metricsOn ? metrics : undefined)
   // Filled from the routes' own declarations once they are all added (below).
@@ -92,7 +97,7 @@ export function createApp(deps: AppDeps) {
   const auth = new Auth({ ...deps, timed })
   const events = deps.events ?? new EventBatcher(deps.sql, deps.log, timed)
   const cursors = new CursorCodec(deps.cursorSecret)
-  const services = { sql: deps.sql, cache: deps.cache, config: deps.config, timed }
+  const services = { sql: deps.sql, cache: deps.cache, reads: deps.replicaReads ?? primaryReads(deps.sql), config: deps.config, timed }
   const usageEvents = createEventService(services)
   const jobs = createJobService({ ...services, cursors, metrics })
   // What the modules' routes are built from: the app's dependencies and the services made of them.

@@ -130,6 +130,16 @@ const hostPortList: Parser<readonly { host: string; port: number }[]> = {
   },
 }
 
+/** Read replicas: PostgreSQL URLs, comma separated (a URL's own commas must be percent-encoded). */
+const postgresUrlList: Parser<readonly string[]> = {
+  accepts: 'a comma list of URLs starting with postgres:// or postgresql://',
+  parse: (raw) => {
+    const items = raw.split(',').map((s) => s.trim()).filter((s) => s !== '')
+    const one = url(['postgres:', 'postgresql:'])
+    return items.length > 0 && items.every((item) => one.parse(item) !== undefined) ? items : undefined
+  },
+}
+
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const
 const POOL_MODES = ['session', 'transaction'] as const
 export type PoolMode = (typeof POOL_MODES)[number]
@@ -154,6 +164,16 @@ export const CONFIG_SPECS = {
     oneOf(POOL_MODES),
     'session' as PoolMode,
     'session, or transaction when DATABASE_URL goes through a transaction-mode pooler (PgBouncer pool_mode=transaction): no prepared statements, no per-connection settings',
+  ),
+  DATABASE_REPLICA_URLS: spec<readonly string[] | undefined>(
+    postgresUrlList,
+    undefined,
+    'streaming replicas of DATABASE_URL (comma list) that cache fills of videos, transcripts and search may read, once they have replayed every write the value depends on; everything else stays on DATABASE_URL',
+  ),
+  DB_REPLICA_MAX_LAG_MS: spec(
+    integer(1, 3_600_000),
+    5000,
+    'ms; a replica further behind DATABASE_URL (or one that fails) leaves the rotation until it catches up',
   ),
   DATA_DIR: spec(text, './data', 'directory of the embedded database'),
   DB_POOL_MAX: spec(integer(1, 200), 10, 'PostgreSQL pool size (the embedded database always uses 1)'),
@@ -290,9 +310,12 @@ function urlPassword(url: string): string[] {
 export function secretValues(config: Config): string[] {
   const values: string[] = []
   for (const [name, value] of Object.entries(config)) {
-    if (typeof value !== 'string') continue
-    if (isSecret(name)) values.push(value)
-    else if (value.includes('://')) values.push(...urlPassword(value))
+    // Lists (DATABASE_REPLICA_URLS) item by item.
+    for (const item of Array.isArray(value) ? (value as unknown[]) : [value]) {
+      if (typeof item !== 'string') continue
+      if (isSecret(name)) values.push(item)
+      else if (item.includes('://')) values.push(...urlPassword(item))
+    }
   }
   return values
 }
@@ -313,6 +336,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const config = out as Config
   checkRedis(config, env)
+  if (config.DATABASE_REPLICA_URLS && !config.DATABASE_URL) {
+    throw new ConfigError('DATABASE_REPLICA_URLS', 'unset unless DATABASE_URL is set (the embedded database has no replicas)', env.DATABASE_REPLICA_URLS ?? '')
+  }
   checkSignIn(config, env)
   return config
 }

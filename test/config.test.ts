@@ -23,6 +23,9 @@ describe('config', () => {
     expect(c.ENABLE_CACHING).toBe(false)
     expect(c.DATABASE_URL).toBe('postgres://u@h:5432/db')
     expect(c.LOG_LEVEL).toBe('warn')
+    const replicas = loadConfig({ DATABASE_URL: 'postgres://u@h/db', DATABASE_REPLICA_URLS: ' postgres://u@r1/db , postgresql://u@r2:6432/db ', DB_REPLICA_MAX_LAG_MS: '250' })
+    expect(replicas.DATABASE_REPLICA_URLS).toEqual(['postgres://u@r1/db', 'postgresql://u@r2:6432/db'])
+    expect(replicas.DB_REPLICA_MAX_LAG_MS).toBe(250)
   })
 
   test.each([
@@ -36,6 +39,10 @@ describe('config', () => {
     ['REDIS_SENTINELS', '10.0.0.1:26379,10.0.0.2:99999', /REDIS_SENTINELS must be a comma list of host:port/],
     ['REDIS_CLUSTER_NODES', 'redis://node-1:6379', /REDIS_CLUSTER_NODES must be a comma list of host:port/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL must be one of debug, info, warn, error/],
+    ['DATABASE_REPLICA_URLS', 'postgres://u@r1/db,redis://r2', /DATABASE_REPLICA_URLS must be a comma list of URLs starting with postgres:/],
+    // Without DATABASE_URL (the embedded database) there is nothing to replicate.
+    ['DATABASE_REPLICA_URLS', 'postgres://u@r1/db', /DATABASE_REPLICA_URLS must be unset unless DATABASE_URL is set/],
+    ['DB_REPLICA_MAX_LAG_MS', '0', /DB_REPLICA_MAX_LAG_MS must be an integer from 1/],
   ])('%s=%s is rejected', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError)
     expect(() => loadConfig({ [name]: value })).toThrow(message)
@@ -123,12 +130,13 @@ describe('secrets stay secret', () => {
     const config = loadConfig({
       ADMIN_TOKEN: long,
       DATABASE_URL: 'postgres://app:p%40ss-word@db/x',
+      DATABASE_REPLICA_URLS: 'postgres://app:replica-pw@r1/x,postgres://app@r2/x',
       REDIS_URL: 'redis://cache:6379',
       GOOGLE_CLIENT_ID: 'client-id',
       GOOGLE_CLIENT_SECRET: 'google-client-secret',
       SESSION_SECRET: 'b'.repeat(40),
     })
-    expect(secretValues(config).sort()).toEqual([long, 'b'.repeat(40), 'google-client-secret', 'p%40ss-word', 'p@ss-word'].sort())
+    expect(secretValues(config).sort()).toEqual([long, 'b'.repeat(40), 'google-client-secret', 'p%40ss-word', 'p@ss-word', 'replica-pw', 'replica-pw'].sort())
   })
 
   test('the process prints one config error line without the secret (exit 2)', async () => {

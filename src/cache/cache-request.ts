@@ -14,3 +14,8 @@ export interface CacheRequest<V> {
   /** How the value is sized, kept and stored in L2. */
   codec: Codec<V>
 }
+
+/** What the cache tells a loader about the value it loads: every version scope its key embeds (its namespace's too). */
+export interface Fill {
+  scopes: readonly string[]
+}

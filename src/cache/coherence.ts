@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Logger } from '../platform/log.ts'
 import type { RedisClient } from '../platform/redis.ts'
 import { startBus } from './bus.ts'
-import type { CacheRequest } from './cache-request.ts'
+import type { CacheRequest, Fill } from './cache-request.ts'
 import { namespaceScope, type KeySpace } from './keys.ts'
 import type { L2Tier } from './l2.ts'
 import type { CacheStats } from './stats.ts'
@@ -47,6 +47,8 @@ export class Coherence {
   private stopBus: (() => Promise<void>) | undefined
   private readonly nsScopes = new Map<string, string>()
   private readonly script: string
+  /** Told whenever scopes move (or, 'all', may have moved unheard): see watch(). */
+  private moved: (scopes: readonly string[] | 'all') => void = () => {}
 
   constructor(
     private readonly l2: L2Tier | undefined,
@@ -100,6 +102,21 @@ export class Coherence {
     return key
   }
 
+  /** What a loader of `req` is told: the scopes keyOf embeds. */
+  fillOf(req: Pick<CacheRequest<unknown>, 'type' | 'scopes'>): Fill {
+    return { scopes: [namespaceScope(req.type), ...req.scopes] }
+  }
+
+  /**
+   * `listener` hears every move of versions a fill could race with: our own writes (before they
+   * are announced, so even our own bus message cannot come first), other instances' messages, and
+   * 'all' for a new epoch or a resync (writes may have been missed). Read replicas use it so a
+   * fill of a moved scope waits for the write's WAL position (src/cache/fill-floors.ts).
+   */
+  watch(listener: (scopes: readonly string[] | 'all') => void): void {
+    this.moved = listener
+  }
+
   /** Whether a value whose data was read at `builtAt` may be served now without reloading it. */
   servable(builtAt: number, now: number): boolean {
     return now < this.trustedUntil || now - builtAt < this.maxAgeMs
@@ -118,6 +135,7 @@ export class Coherence {
   /** Makes every value depending on these scopes unreachable, here at once and on every instance. */
   async invalidate(scopes: readonly string[]): Promise<void> {
     if (scopes.length === 0) return
+    this.moved(scopes)
     if (!this.l2) {
       this.versions.bumpLocal(scopes)
       return
@@ -156,6 +174,7 @@ export class Coherence {
   private adopt(epoch: number, seq: number, scopes: Iterable<readonly [string, number]>, reason: string, resyncOnReset = true): void {
     const previous = this.versions.epoch
     if (this.versions.apply(epoch, seq, scopes) !== 'reset') return
+    this.moved('all')
     this.dropL1()
     // The first epoch an instance learns is not a loss; any later one is.
     if (previous === 0) return
@@ -178,7 +197,11 @@ export class Coherence {
       return
     }
     this.stats.busMessagesIn++
-    if (m.o !== this.origin) this.log.debug('cache invalidation', { scopes: m.c, origin: m.o, epoch: m.e, seq: m.s })
+    if (m.o !== this.origin) {
+      this.log.debug('cache invalidation', { scopes: m.c, origin: m.o, epoch: m.e, seq: m.s })
+      // Before the versions move (our own writes told `moved` in invalidate()).
+      this.moved(m.c as string[])
+    }
     this.adopt(Number(m.e), m.s, (m.c as string[]).map((s) => [s, m.s] as const), m.r || 'a newer epoch announced', !m.r)
   }
 
@@ -210,8 +233,9 @@ export class Coherence {
         this.needsSync = true
         return false
       }
+      // Messages may have been missed while disconnected: any scope may have moved.
+      this.moved('all')
       this.adopt(snapshot.epoch, snapshot.seq, snapshot.scopes, 'found on resync', false)
-      // Messages may have been missed while disconnected.
       this.dropL1()
       this.stats.busResyncs++
       this.markSynced()

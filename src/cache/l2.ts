@@ -4,7 +4,7 @@ import type { Codec } from './codec.ts'
 import { decodeEntry, encodeEntry, type CacheEntry } from './entry.ts'
 import type { KeySpace } from './keys.ts'
 import type { CacheStats } from './stats.ts'
-import { TimeoutError, withTimeout } from './with-timeout.ts'
+import { TimeoutError, withTimeout } from '../platform/with-timeout.ts'
 
 // The Redis tier. Every call is bounded by a short timeout and guarded by a circuit breaker: a slow
 // or dead Redis adds at most the timeout to a request, and nothing while the breaker is open.

@@ -1,5 +1,5 @@
 import type { RedisClient } from '../platform/redis.ts'
-import { withTimeout } from './with-timeout.ts'
+import { withTimeout } from '../platform/with-timeout.ts'
 
 // Redis server facts for the operators' cache statistics, read with a bounded wait. In a cluster
 // they add up over the primaries (memory, keys, clients); uptime is the youngest primary's.

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
 import type { Logger } from '../platform/log.ts'
 import type { RedisClient } from '../platform/redis.ts'
-import type { CacheRequest } from './cache-request.ts'
+import type { CacheRequest, Fill } from './cache-request.ts'
 import { Coherence } from './coherence.ts'
 import type { CacheEntry } from './entry.ts'
 import { keySpace } from './keys.ts'
@@ -143,6 +143,11 @@ export class TieredCache {
     await this.coherence.close()
   }
 
+  /** Tells `listener` whenever versions move (see Coherence.watch): read replicas need it. */
+  watchVersions(listener: (scopes: readonly string[] | 'all') => void): void {
+    this.coherence.watch(listener)
+  }
+
   /** Makes every value depending on these scopes unreachable, here at once and on every instance. */
   invalidate(scopes: readonly string[]): Promise<void> {
     return this.coherence.invalidate(scopes)
@@ -175,8 +180,8 @@ export class TieredCache {
     return local.value as V
   }
 
-  async getOrLoad<V>(req: CacheRequest<V>, loader: () => Promise<V>): Promise<Cached<V>> {
-    if (!this.options.enabled) return { value: await loader(), source: 'bypass' }
+  async getOrLoad<V>(req: CacheRequest<V>, loader: (fill: Fill) => Promise<V>): Promise<Cached<V>> {
+    if (!this.options.enabled) return { value: await loader(this.coherence.fillOf(req)), source: 'bypass' }
     const key = this.coherence.keyOf(req)
     const now = Date.now()
     const stats = this.stats.of(req.type)
@@ -225,7 +230,7 @@ export class TieredCache {
   }
 
   /** Stale-while-revalidate: one refresh per key, a bounded number at once, backing off after a failure. */
-  private refreshInBackground<V>(key: string, req: CacheRequest<V>, loader: () => Promise<V>, stale: CacheEntry<V>): void {
+  private refreshInBackground<V>(key: string, req: CacheRequest<V>, loader: (fill: Fill) => Promise<V>, stale: CacheEntry<V>): void {
     const now = Date.now()
     if (this.inflight.has(key) || (stale.retryAt ?? 0) > now || this.backgroundRefreshes >= MAX_BACKGROUND_REFRESHES) return
     this.backgroundRefreshes++
@@ -250,7 +255,7 @@ export class TieredCache {
   }
 
   /** Runs the loader once per key (waiters share it) and stores the result in both tiers. */
-  private load<V>(key: string, req: CacheRequest<V>, loader: () => Promise<V>): Promise<CacheEntry<V>> {
+  private load<V>(key: string, req: CacheRequest<V>, loader: (fill: Fill) => Promise<V>): Promise<CacheEntry<V>> {
     const existing = this.inflight.get(key) as Promise<CacheEntry<V>> | undefined
     if (existing) return existing
     const run = (async () => {
@@ -268,11 +273,11 @@ export class TieredCache {
     return run
   }
 
-  private async loadAndStore<V>(key: string, req: CacheRequest<V>, loader: () => Promise<V>): Promise<CacheEntry<V>> {
+  private async loadAndStore<V>(key: string, req: CacheRequest<V>, loader: (fill: Fill) => Promise<V>): Promise<CacheEntry<V>> {
     this.stats.of(req.type).loaderCalls++
     // Taken before the read: the value is at least as recent as this.
     const builtAt = Date.now()
-    const value = await loader()
+    const value = await loader(this.coherence.fillOf(req))
     const entry = this.entryFor(value, req, builtAt)
     if (!entry) return { value, freshUntil: 0, staleUntil: 0, builtAt, positive: false }
     this.setL1(key, entry, req)
@@ -284,7 +289,7 @@ export class TieredCache {
    * One loader per key across instances: the holder of a short Redis lock loads; the others poll
    * L2 for its result and, past a bounded wait, load themselves rather than fail.
    */
-  private async loadUnderSharedLock<V>(l2: L2Tier, key: string, req: CacheRequest<V>, loader: () => Promise<V>): Promise<CacheEntry<V> | undefined> {
+  private async loadUnderSharedLock<V>(l2: L2Tier, key: string, req: CacheRequest<V>, loader: (fill: Fill) => Promise<V>): Promise<CacheEntry<V> | undefined> {
     const fromL2 = async () => {
       const found = this.coherence.l2Usable ? this.servable(await l2.get(key, req.codec), Date.now()) : undefined
       if (!found || found.freshUntil <= Date.now()) return undefined

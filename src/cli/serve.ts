@@ -2,6 +2,8 @@ import type { Server } from 'bun'
 import { createApp } from '../app.ts'
 import { createCache } from '../cache/create.ts'
 import { resolveCachePrefix } from '../cache/prefix.ts'
+import { ReplicaReads } from '../cache/replica-reads.ts'
+import type { TieredCache } from '../cache/tiered-cache.ts'
 import type { Config } from '../config.ts'
 import { readCursorSecret } from '../http/cursor-codec.ts'
 import { jsonError } from '../http/errors.ts'
@@ -14,6 +16,8 @@ import { guardHeap } from '../platform/heap-guard.ts'
 import { errorFields, type Logger } from '../platform/log.ts'
 import { migrateDatabase } from '../platform/migrate-database.ts'
 import { closeRedis, createRedis, redisTopology } from '../platform/redis.ts'
+import { ReplicaSet } from '../platform/replica-set.ts'
+import type { Sql } from '../platform/db.ts'
 import { DEMO_SEED, hasVideos, seedDatabase } from '../seed/index.ts'
 import { parseOptions } from './usage.ts'
 
@@ -49,6 +53,30 @@ class Opened {
   }
 }
 
+/** DATABASE_REPLICA_URLS for cache fills, polled once before serving (watching the cache's versions before it syncs). */
+async function openReplicaReads(config: Config, primary: Sql, cache: TieredCache, log: Logger, opened: Opened): Promise<ReplicaReads | undefined> {
+  if (!config.DATABASE_URL || !config.DATABASE_REPLICA_URLS) return undefined
+  const replicas = new ReplicaSet({
+    primaryUrl: config.DATABASE_URL,
+    urls: config.DATABASE_REPLICA_URLS,
+    maxLagMs: config.DB_REPLICA_MAX_LAG_MS,
+    poolMax: config.DB_POOL_MAX,
+    poolMode: config.DB_POOL_MODE,
+    statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+    log,
+  })
+  opened.add(() => replicas.close())
+  const statementTimeoutMs = config.DB_STATEMENT_TIMEOUT_MS
+  const reads = new ReplicaReads(primary, replicas, cache, log, statementTimeoutMs > 0 ? statementTimeoutMs / 2 : undefined)
+  opened.add(async () => reads.close())
+  await replicas.start()
+  log.info('database: read replicas for cache fills', {
+    replicas: replicas.replicas.map((r) => `${r.name} ${r.status}`),
+    max_lag_ms: config.DB_REPLICA_MAX_LAG_MS,
+  })
+  return reads
+}
+
 /** Database (waiting for it), migrations, demo data, cache, then the listening server. */
 async function start(config: Config, log: Logger, opened: Opened): Promise<Server<undefined>> {
   const db = await openDatabase(config, log, 'transcript-api', { statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS, ownEmbedded: true })
@@ -70,6 +98,7 @@ async function start(config: Config, log: Logger, opened: Opened): Promise<Serve
     if (!(await cache.settle(ANNOUNCE_GRACE_MS))) log.warn('stopping with cache invalidations Redis never received: other instances keep their copies until they expire')
     await cache.close()
   })
+  const replicaReads = await openReplicaReads(config, db.sql, cache, log, opened)
   await cache.start()
   if (redis) log.info('cache: L1 and Redis', { redis: redis.kind, prefix, bus_trusted: cache.busTrusted })
   // One metrics object for this server: the breaker, the query timer and the app record into it.
@@ -81,7 +110,7 @@ async function start(config: Config, log: Logger, opened: Opened): Promise<Serve
   const events = new EventBatcher(db.sql, log, timed)
   opened.add(() => events.close())
   const cursorSecret = await readCursorSecret(db.sql)
-  const { app, fetch } = createApp({ config, sql: db.sql, redis, cache, log, events, cursorSecret, metrics, timed, breaker: guard.breaker })
+  const { app, fetch } = createApp({ config, sql: db.sql, redis, cache, log, events, cursorSecret, metrics, timed, breaker: guard.breaker, replicaReads })
   const server = Bun.serve({
     port: config.PORT,
     hostname: config.HOST,

@@ -1,4 +1,4 @@
-import type { CacheRequest } from '../cache/cache-request.ts'
+import type { CacheRequest, Fill } from '../cache/cache-request.ts'
 import type { CacheSource, TieredCache } from '../cache/tiered-cache.ts'
 import { errorBody, httpErrorOf } from './errors.ts'
 import { readyResponseCodec } from './ready-codec.ts'
@@ -15,8 +15,9 @@ export type ResponseRequest = Omit<CacheRequest<ReadyResponse>, 'codec'>
 /** The full cache request of a ready response: the router's read and the fast path ask the same. */
 export const readyRequest = (request: ResponseRequest): CacheRequest<ReadyResponse> => ({ ...request, codec: readyResponseCodec })
 
-export async function cachedResponse(cache: TieredCache, request: ResponseRequest, read: () => Promise<unknown>): Promise<CacheResult> {
-  const { value, source } = await cache.getOrLoad(readyRequest(request), () => loadReady(read))
+/** `read` is told which version scopes its value depends on (a read replica may serve it: src/cache/replica-reads.ts). */
+export async function cachedResponse(cache: TieredCache, request: ResponseRequest, read: (fill: Fill) => Promise<unknown>): Promise<CacheResult> {
+  const { value, source } = await cache.getOrLoad(readyRequest(request), (fill) => loadReady(() => read(fill)))
   return new CacheResult(value, X_CACHE[source])
 }
 

@@ -43,3 +43,29 @@ export async function privatePostgres(): Promise<PrivatePostgres> {
     destroy: () => run('stop', String(port)),
   }
 }
+
+export interface PrivateReplica {
+  port: number
+  url: string
+  /** SIGKILL to its postmaster and every backend: connections drop at once, new ones are refused. */
+  crash(): Promise<void>
+  /** SIGSTOP to them: connections stay open and nothing answers (a hung host), until `resume`. */
+  pause(): Promise<void>
+  resume(): Promise<void>
+  /** Stops it (if still running) and deletes its data. */
+  destroy(): Promise<void>
+}
+
+/** A streaming hot standby of `primary` (pg_basebackup -R) that applies each commit `applyDelay` (e.g. '2s') late. */
+export async function privateReplica(primary: PrivatePostgres, applyDelay = '0'): Promise<PrivateReplica> {
+  const port = await freePort()
+  await run('replica', String(port), String(primary.port), applyDelay)
+  return {
+    port,
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    crash: () => run('crash', String(port)),
+    pause: () => run('pause', String(port)),
+    resume: () => run('resume', String(port)),
+    destroy: () => run('stop', String(port)),
+  }
+}

@@ -1,9 +1,9 @@
 import { CacheType } from '../../cache/scopes.ts'
+import type { FillReads } from '../../cache/replica-reads.ts'
 import type { TieredCache } from '../../cache/tiered-cache.ts'
 import type { Config } from '../../config.ts'
 import { cachedResponse, type ResponseRequest } from '../../http/cached-response.ts'
 import type { CacheResult } from '../../http/ready-response.ts'
-import type { Sql } from '../../platform/db.ts'
 import type { Timed } from '../../platform/db-metrics.ts'
 import type { SearchParams } from './params.ts'
 import { searchSegments } from './queries.ts'
@@ -11,7 +11,8 @@ import { searchSegments } from './queries.ts'
 // Search pages through the two-tier cache. A page's key is its scope (q and every filter) plus its
 // position and size; any transcript write or video edit bumps the whole search namespace.
 
-export function createSearchService(deps: { sql: Sql; cache: TieredCache; config: Config; timed: Timed }) {
+/** `reads`: where a page is filled from (a read replica when causally safe). */
+export function createSearchService(deps: { cache: TieredCache; reads: FillReads; config: Config; timed: Timed }) {
   const searchRequest = (p: SearchParams): ResponseRequest => ({
     type: CacheType.search,
     key: `${p.scope}|${p.limit}|${p.after ? `${p.after.rank}|${p.after.id}` : ''}`,
@@ -21,7 +22,9 @@ export function createSearchService(deps: { sql: Sql; cache: TieredCache; config
   return {
     searchRequest,
     search(p: SearchParams): Promise<CacheResult> {
-      return cachedResponse(deps.cache, searchRequest(p), () => deps.timed('search', () => searchSegments(deps.sql, p), [p.scope, p.after]))
+      return cachedResponse(deps.cache, searchRequest(p), (fill) =>
+        deps.timed('search', () => deps.reads.run(fill, (db) => searchSegments(db, p)), [p.scope, p.after]),
+      )
     },
   }
 }

@@ -1,4 +1,6 @@
 import { afterTranscriptReplaced, CacheType, transcriptScope, videoScope } from '../../cache/scopes.ts'
+import type { Fill } from '../../cache/cache-request.ts'
+import type { FillReads } from '../../cache/replica-reads.ts'
 import type { TieredCache } from '../../cache/tiered-cache.ts'
 import type { Config } from '../../config.ts'
 import { cachedResponse, type ResponseRequest } from '../../http/cached-response.ts'
@@ -35,11 +37,12 @@ function downloadName(t: StoredTranscript, ext: ExportFormat): string {
 
 const scopesOf = (id: string) => [videoScope(id), transcriptScope(id)]
 
-export function createTranscriptService(deps: { sql: Sql; cache: TieredCache; config: Config; timed: Timed }) {
-  const { sql, cache, config, timed } = deps
+/** `reads`: where cache fills query (a read replica when causally safe); ingest uses `sql`, the primary. */
+export function createTranscriptService(deps: { sql: Sql; cache: TieredCache; reads: FillReads; config: Config; timed: Timed }) {
+  const { sql, cache, reads, config, timed } = deps
 
-  async function find(id: string, choice: SourceChoice): Promise<StoredTranscript> {
-    const found = await timed('transcript_read', () => readTranscript(sql, id, choice), [id, choice])
+  async function find(fill: Fill, id: string, choice: SourceChoice): Promise<StoredTranscript> {
+    const found = await timed('transcript_read', () => reads.run(fill, (db) => readTranscript(db, id, choice)), [id, choice])
     if (found.found === 'video_not_found') throw new NotFound('video_not_found', `no video with id ${id}`)
     if (found.found === 'not_ready') {
       const which = choice === 'best' ? 'no transcript' : `no ${choice} transcript`
@@ -58,8 +61,8 @@ export function createTranscriptService(deps: { sql: Sql; cache: TieredCache; co
   return {
     transcriptRequest,
     transcript(read: TranscriptRead): Promise<CacheResult> {
-      return cachedResponse(cache, transcriptRequest(read), async () => {
-        const tr = await find(read.videoId, read.source)
+      return cachedResponse(cache, transcriptRequest(read), async (fill) => {
+        const tr = await find(fill, read.videoId, read.source)
         return { ...tr, created_at: tr.created_at.toISOString() }
       })
     },
@@ -68,8 +71,8 @@ export function createTranscriptService(deps: { sql: Sql; cache: TieredCache; co
       return cachedResponse(
         cache,
         { type: CacheType.transcriptExport, key: `${videoId}:${source}:${format}`, scopes: scopesOf(videoId), ttlSeconds: config.CACHE_TRANSCRIPT_TTL },
-        async () => {
-          const tr = await find(videoId, source)
+        async (fill) => {
+          const tr = await find(fill, videoId, source)
           const { contentType, render } = EXPORTS[format]
           return ReadyResponse.text(render(tr), contentType, { 'content-disposition': `attachment; filename="${downloadName(tr, format)}"` })
         },

@@ -1,4 +1,5 @@
 import { afterVideoEdited, CacheType, videoScope } from '../../cache/scopes.ts'
+import type { FillReads } from '../../cache/replica-reads.ts'
 import type { TieredCache } from '../../cache/tiered-cache.ts'
 import type { Config } from '../../config.ts'
 import { cachedResponse, type ResponseRequest } from '../../http/cached-response.ts'
@@ -18,6 +19,8 @@ import { getVideo, listVideos, updateVideo, type ListVideosInput } from './queri
 export interface VideoServiceDeps {
   sql: Sql
   cache: TieredCache
+  /** Where cache fills query (a read replica when causally safe); edits use `sql`, the primary. */
+  reads: FillReads
   config: Config
   cursors: CursorCodec
   timed: Timed
@@ -32,7 +35,7 @@ export interface VideoListRead {
 const videoNotFound = (id: string) => new NotFound('video_not_found', `no video with id ${id}`)
 
 export function createVideoService(deps: VideoServiceDeps) {
-  const { sql, cache, config, timed } = deps
+  const { sql, cache, reads, config, timed } = deps
   const getRequest = (id: string): ResponseRequest => ({ type: CacheType.video, key: id, scopes: [videoScope(id)], ttlSeconds: config.CACHE_VIDEO_TTL })
   /** `scope` already names the sort and filters; the page position and size complete the key. */
   const listRequest = ({ input, scope }: VideoListRead): ResponseRequest => ({
@@ -45,16 +48,16 @@ export function createVideoService(deps: VideoServiceDeps) {
     getRequest,
     listRequest,
     get(id: string): Promise<CacheResult> {
-      return cachedResponse(cache, getRequest(id), async () => {
-        const video = await timed('video_get', () => getVideo(sql, id), [id])
+      return cachedResponse(cache, getRequest(id), async (fill) => {
+        const video = await timed('video_get', () => reads.run(fill, (db) => getVideo(db, id)), [id])
         if (!video) throw videoNotFound(id)
         return toVideoDetail(video)
       })
     },
     list(read: VideoListRead): Promise<CacheResult> {
       const { input, scope } = read
-      return cachedResponse(cache, listRequest(read), async () => {
-        const rows = await timed('video_list', () => listVideos(sql, input), [scope, input.after])
+      return cachedResponse(cache, listRequest(read), async (fill) => {
+        const rows = await timed('video_list', () => reads.run(fill, (db) => listVideos(db, input)), [scope, input.after])
         return toPage(deps.cursors, rows, input.limit, scope, (r) => [r.sort_key, r.id], toVideo)
       })
     },
