@@ -116,6 +116,25 @@ const proxyList: Parser<readonly string[]> = {
   },
 }
 
+/** An origin as browsers send it: scheme, host and port, nothing else (no path, no trailing slash). */
+function isOrigin(raw: string): boolean {
+  if (raw === '*') return true
+  try {
+    const u = new URL(raw)
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === raw
+  } catch {
+    return false
+  }
+}
+
+const originList: Parser<readonly string[]> = {
+  accepts: 'a comma list of origins as browsers send them (e.g. https://app.example.com,http://localhost:5173), or *',
+  parse: (raw) => {
+    const items = raw.split(',').map((s) => s.trim()).filter((s) => s !== '')
+    return items.length > 0 && items.every(isOrigin) ? items : undefined
+  },
+}
+
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const
 const POOL_MODES = ['session', 'transaction'] as const
 export type PoolMode = (typeof POOL_MODES)[number]
@@ -208,6 +227,11 @@ export const CONFIG_SPECS = {
     proxyList,
     undefined,
     'reverse proxies (IPs/CIDRs) whose X-Forwarded-For names the client; unset: the socket address is the client and X-Forwarded-For is ignored',
+  ),
+  CORS_ORIGINS: spec<readonly string[] | undefined>(
+    originList,
+    undefined,
+    'browser origins allowed to call the API cross-origin (comma list of scheme://host[:port], `*` for any, without credentials); unset: no CORS headers',
   ),
   RATE_LIMIT_PUBLIC_READ: spec(rate, new Rate(1200, 10), 'points/seconds (0: off): cached public GETs per client IP, counted in memory by each instance'),
   RATE_LIMIT_READ: spec(rate, new Rate(600, 60), 'other GETs per client (credential or IP), fleet-wide'),

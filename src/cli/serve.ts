@@ -4,6 +4,7 @@ import { createCache } from '../cache/create.ts'
 import { resolveCachePrefix } from '../cache/prefix.ts'
 import type { Config } from '../config.ts'
 import { readCursorSecret } from '../http/cursor-codec.ts'
+import { UNKNOWN_CLIENT } from '../http/client-ip.ts'
 import { jsonError } from '../http/errors.ts'
 import { EventBatcher } from '../modules/events/batcher.ts'
 import { guardDatabase, openDatabase } from '../platform/database.ts'
@@ -80,7 +81,7 @@ async function start(config: Config, log: Logger, opened: Opened): Promise<Serve
   const events = new EventBatcher(db.sql, log, timed)
   opened.add(() => events.close())
   const cursorSecret = await readCursorSecret(db.sql)
-  const { app, fetch } = createApp({ config, sql: db.sql, redis, cache, log, events, cursorSecret, metrics, timed, breaker: guard.breaker })
+  const { app, fetch, edge } = createApp({ config, sql: db.sql, redis, cache, log, events, cursorSecret, metrics, timed, breaker: guard.breaker })
   const server = Bun.serve({
     port: config.PORT,
     hostname: config.HOST,
@@ -91,7 +92,8 @@ async function start(config: Config, log: Logger, opened: Opened): Promise<Serve
     fetch,
     error(err) {
       log.error('unhandled error', errorFields(err))
-      return jsonError(500, 'internal_error', 'internal server error')
+      // No request to go by here: the security headers and a new request id all the same.
+      return edge.finish(jsonError(500, 'internal_error', 'internal server error'), edge.orphan(UNKNOWN_CLIENT))
     },
   })
   // Handlers read the server from their context (the client address of a sign-in).
