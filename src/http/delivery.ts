@@ -85,7 +85,11 @@ export function delivery(table: CachePolicyTable, bodies: IdentityBodies, exchan
     if (value instanceof CacheResult) return serveReady(value.value, request, resolveCachePolicy(table, request.method, route, value.value.status), bodies, exchange, value.source)
     if (value instanceof ReadyResponse) return serveReady(value, request, resolveCachePolicy(table, request.method, route, value.status), bodies, exchange)
     const policy = resolveCachePolicy(table, request.method, route, status)
-    if (value instanceof Response) return finishRaw(value, request, policy, exchange)
+    if (value instanceof Response) {
+      // What the request line logs: the response it gets is this one's promise (src/http/request-recorder.ts).
+      set.status = value.status
+      return finishRaw(value, request, policy, exchange)
+    }
     if (value === undefined || value === null) {
       // `status(204, null)`: no content, still a response with the edge headers. Nothing at all is
       // what Elysia hands over between error handlers: the next one answers (src/app.ts finishes it).
