@@ -31,6 +31,7 @@ import { memoryDriver } from 'bentocache/drivers/memory'
 import { redisBusDriver, redisDriver } from 'bentocache/drivers/redis'
 import { createCache as createCacheManager } from 'cache-manager'
 import { Redis as IoRedis } from 'ioredis'
+import { createClient } from 'redis'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { cpus } from 'node:os'
 import { CacheType, transcriptScope, videoScope } from '../src/cache/scopes.ts'
@@ -551,14 +552,20 @@ function printTable(results: Result[]): void {
 // Setup, run, clean up
 
 /** Deletes every key of this run (SCAN on the run's own prefix: the benchmark may, the product never does). */
-async function cleanUp(redis: RedisClient): Promise<number> {
+async function cleanUp(): Promise<number> {
+  // A plain node-redis client: the application's (src/platform/redis.ts) offers no SCAN on purpose.
+  const redis = await createClient({ url: REDIS_URL }).connect()
   let deleted = 0
   let cursor = '0'
-  do {
-    const reply = await redis.scan(cursor, { MATCH: `${RUN_PREFIX}*`, COUNT: 1000 })
-    cursor = String(reply.cursor)
-    if (reply.keys.length > 0) deleted += await redis.unlink(reply.keys)
-  } while (cursor !== '0')
+  try {
+    do {
+      const reply = await redis.scan(cursor, { MATCH: `${RUN_PREFIX}*`, COUNT: 1000 })
+      cursor = String(reply.cursor)
+      if (reply.keys.length > 0) deleted += await redis.unlink(reply.keys)
+    } while (cursor !== '0')
+  } finally {
+    redis.destroy()
+  }
   return deleted
 }
 
@@ -572,7 +579,7 @@ async function main(): Promise<void> {
   const redis = createRedis(REDIS_URL, log)
   const watchdog = setTimeout(() => {
     console.error(`bench-cache: still running after ${DEADLINE_MS / 1000} s; cleaning up and giving up`)
-    void cleanUp(redis).finally(() => process.exit(2))
+    void cleanUp().finally(() => process.exit(2))
   }, DEADLINE_MS)
   const contenders: Contender[] = []
   try {
@@ -645,7 +652,7 @@ async function main(): Promise<void> {
     console.log(behind.length === 0 ? 'goal met: ours ≥ BentoCache in every row' : `goal not met in ${behind.length} row(s): ${behind.map((r) => r.row).join('; ')}`)
   } finally {
     for (const c of contenders) await c.close().catch(() => undefined)
-    const deleted = await cleanUp(redis)
+    const deleted = await cleanUp()
     console.error(`bench-cache: deleted ${deleted} keys under ${RUN_PREFIX}; ${((Date.now() - started) / 1000).toFixed(1)} s in all`)
     clearTimeout(watchdog)
     await closeRedis(redis)

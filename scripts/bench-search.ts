@@ -1,13 +1,16 @@
-// Search benchmark: 50 fixed GET /search queries (common and rare words, phrases, OR, exclusions, filters, second pages) run uncached through the route's own service on the 1M-segment seed; prints p50/p95/max and the 5 slowest.
+// Search benchmark: 50 fixed GET /search queries (common and rare words, phrases, OR, exclusions, filters, second pages) run uncached through the route's own service, at one or more corpus sizes; prints p50/p95/max per size, the growth of p95 from the 1M-segment baseline, the plan of the slowest query and the index sizes.
 //
-//   bun scripts/bench-search.ts            # DATABASE_URL, default postgres://postgres@127.0.0.1:5432/transcript_bench
-//   BENCH_RUNS=10 bun scripts/bench-search.ts
-//   BENCH_EXPLAIN=1 bun scripts/bench-search.ts   # also prints the plan of each of the 5 slowest
+//   bun scripts/bench-search.ts                    # the 1M-segment baseline only (10,000 videos × 100 segments)
+//   bun scripts/bench-search.ts --videos 50000     # the growth table: 1M and 5M segments
+//   bun scripts/bench-search.ts --videos 20000,50000 --runs 10
+//   BENCH_EXPLAIN=1 bun scripts/bench-search.ts    # also prints the plans of the 5 slowest at each size
 //
-// The database is created, migrated and seeded (seed 1, about 1M segments) when it is missing or
-// empty; later runs reuse it. Every query runs once to warm up, then BENCH_RUNS times (default 5)
-// in round-robin order, so no query profits from running right after itself.
+// DATABASE_URL names the server (default postgres://postgres@127.0.0.1:5432/); each size has its
+// own database, transcript_bench_<videos / 1000>k, created, migrated and seeded (seed 1, with
+// COPY) when missing or empty, and reused afterwards. Every query runs once to warm up, then
+// --runs times (default 5) in round-robin order, so no query profits from running right after itself.
 
+import { parseArgs } from 'node:util'
 import { createIfMissing } from '../loadtest/bench/database.ts'
 import { CursorCodec, readCursorSecret } from '../src/http/cursor-codec.ts'
 import { parseSearchQuery, type RawSearchQuery } from '../src/modules/search/params.ts'
@@ -21,9 +24,21 @@ import { seedDatabase } from '../src/seed/index.ts'
 import { topicWordsOf } from '../src/seed/speech.ts'
 import { VOCABULARY } from '../src/seed/vocabulary.ts'
 
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/transcript_bench'
-const RUNS = Number(process.env.BENCH_RUNS ?? 5)
+const { values: args } = parseArgs({
+  options: { videos: { type: 'string', default: '' }, runs: { type: 'string', default: '5' } },
+  strict: true,
+})
+/** The baseline every growth ratio is taken against: 10,000 videos × 100 segments ≈ 1.07M segments. */
+const BASELINE_VIDEOS = 10_000
+const SEGMENTS_PER_VIDEO = 100
+const SIZES = [...new Set([BASELINE_VIDEOS, ...(args.videos ?? '').split(',').filter((v) => v.trim() !== '').map(Number)])].sort((a, b) => a - b)
+const RUNS = Number(args.runs)
+if (SIZES.some((n) => !Number.isInteger(n) || n < 1000 || n % 1000 !== 0) || !Number.isInteger(RUNS) || RUNS < 1) {
+  console.error('usage: bun scripts/bench-search.ts [--videos N[,N…]] [--runs R]   (N: multiples of 1000; R ≥ 1)')
+  process.exit(2)
+}
 const EXPLAIN = process.env.BENCH_EXPLAIN === '1'
+const SERVER_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/'
 const TARGET_P95_MS = 100
 const log = createLogger('warn')
 
@@ -120,18 +135,24 @@ function checkWords(list: BenchQuery[]): void {
   }
 }
 
+function databaseUrl(videos: number): string {
+  const url = new URL(SERVER_URL)
+  url.pathname = `/transcript_bench_${videos / 1000}k`
+  return url.toString()
+}
+
 async function openBenchDatabase(url: string): Promise<Sql> {
   await createIfMissing(url)
   return createPool(url, { max: 2, applicationName: 'bench-search' })
 }
 
-async function prepare(sql: Sql): Promise<void> {
+async function prepare(sql: Sql, videos: number): Promise<void> {
   await migrate(sql, MIGRATION_FILES, log)
   const [row] = await sql<{ any: boolean }[]>`SELECT EXISTS (SELECT 1 FROM segments) AS any`
   if (!row?.any) {
-    console.log('seeding 10,000 videos × 100 segments (seed 1); this takes a while, once')
+    console.log(`seeding ${videos.toLocaleString('en')} videos × ${SEGMENTS_PER_VIDEO} segments (seed 1); once per database`)
     const started = performance.now()
-    await seedDatabase(sql, { videos: 10000, segmentsPerVideo: 100, seed: 1 })
+    await seedDatabase(sql, { videos, segmentsPerVideo: SEGMENTS_PER_VIDEO, seed: 1 })
     console.log(`seeded in ${((performance.now() - started) / 1000).toFixed(1)} s`)
   }
   // Fresh statistics and visibility map: what a database that has been running a while has.
@@ -140,26 +161,35 @@ async function prepare(sql: Sql): Promise<void> {
   await sql`VACUUM ANALYZE videos`
 }
 
-async function environment(sql: Sql): Promise<string[]> {
-  const [row] = await sql<{ version: string; shared_buffers: string; buffers_bytes: string; search_bytes: string; segments: string; table: string; gin: string }[]>`
+interface Environment {
+  version: string
+  sharedBuffers: string
+  segments: number
+  /** name → size, the heap first, then every index on segments */
+  sizes: [string, string][]
+  /** segments + its indexes exceed shared_buffers */
+  spills: boolean
+}
+
+async function environment(sql: Sql): Promise<Environment> {
+  const [row] = await sql<{ version: string; shared_buffers: string; buffers_bytes: string; search_bytes: string; segments: string; table: string }[]>`
     SELECT current_setting('server_version') AS version, current_setting('shared_buffers') AS shared_buffers,
            pg_size_bytes(current_setting('shared_buffers'))::text AS buffers_bytes,
-           (pg_table_size('segments') + pg_relation_size('segments_text_tsv_idx'))::text AS search_bytes,
+           pg_total_relation_size('segments')::text AS search_bytes,
            (SELECT reltuples::bigint::text FROM pg_class WHERE oid = 'segments'::regclass) AS segments,
-           pg_size_pretty(pg_table_size('segments')) AS table, pg_size_pretty(pg_relation_size('segments_text_tsv_idx')) AS gin`
-  if (!row) return []
-  const lines = [
-    `PostgreSQL ${row.version}, shared_buffers ${row.shared_buffers}; segments ≈ ${Number(row.segments).toLocaleString('en')} rows, heap ${row.table}, GIN ${row.gin}`,
-  ]
-  // A common word has a match on most heap pages, so every search reads most of the heap: when it
-  // does not fit in shared_buffers, each page comes from the OS cache again, every time.
-  if (Number(row.search_bytes) > Number(row.buffers_bytes)) {
-    lines.push(
-      `note: segments + its GIN index do not fit in shared_buffers (${row.shared_buffers}); common-word searches will re-read ` +
-        'the heap from the OS cache on every query and be several times slower. Give PostgreSQL more shared_buffers (e.g. 1GB).',
-    )
+           pg_size_pretty(pg_table_size('segments')) AS table`
+  const indexes = await sql<{ name: string; size: string }[]>`
+    SELECT c.relname AS name, pg_size_pretty(pg_relation_size(c.oid)) AS size
+    FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+    WHERE i.indrelid = 'segments'::regclass ORDER BY c.relname`
+  if (!row) throw new Error('bench: no server settings')
+  return {
+    version: row.version,
+    sharedBuffers: row.shared_buffers,
+    segments: Number(row.segments),
+    sizes: [['heap', row.table], ...indexes.map((i): [string, string] => [i.name, i.size])],
+    spills: Number(row.search_bytes) > Number(row.buffers_bytes),
   }
-  return lines
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -174,20 +204,33 @@ interface Measured {
   raw: RawSearchQuery
   hits: number
   times: number[]
+  median: number
+  max: number
 }
 
-async function main(): Promise<void> {
-  const sql = await openBenchDatabase(DATABASE_URL)
+interface SizeResult {
+  videos: number
+  env: Environment
+  p50: number
+  p95: number
+  max: number
+  slowest: Measured
+  /** EXPLAIN ANALYZE of the slowest query, as PostgreSQL's text plan */
+  plan: string
+}
+
+async function measureSize(videos: number): Promise<SizeResult> {
+  const sql = await openBenchDatabase(databaseUrl(videos))
   try {
-    await prepare(sql)
+    await prepare(sql, videos)
     const [video] = await sql<{ id: string }[]>`
       SELECT v.id FROM videos v JOIN transcripts t ON t.video_id = v.id ORDER BY v.youtube_id LIMIT 1`
     if (!video) throw new Error('bench: the database has no video with a transcript')
     const list = queries({ videoId: video.id })
     const cursors = new CursorCodec(await readCursorSecret(sql))
     checkWords(list)
-    for (const line of await environment(sql)) console.log(line)
-    console.log(`${list.length} queries, 1 warm-up + ${RUNS} measured runs each\n`)
+    const env = await environment(sql)
+    console.log(`\n${videos.toLocaleString('en')} videos: ${env.segments.toLocaleString('en')} segments; ${list.length} queries, 1 warm-up + ${RUNS} measured runs each`)
 
     // Warm-up: every query once; second pages get their cursor here.
     const measured: Measured[] = []
@@ -199,7 +242,7 @@ async function main(): Promise<void> {
         raw = { ...raw, cursor: first.page_info.next_cursor }
       }
       const page = await searchSegments(sql, parseSearchQuery(raw, cursors))
-      measured.push({ q, raw, hits: page.items.length, times: [] })
+      measured.push({ q, raw, hits: page.items.length, times: [], median: 0, max: 0 })
     }
 
     for (let run = 0; run < RUNS; run++) {
@@ -209,27 +252,85 @@ async function main(): Promise<void> {
         m.times.push(performance.now() - started)
       }
     }
+    for (const m of measured) {
+      m.median = percentile([...m.times].sort((a, b) => a - b), 50)
+      m.max = Math.max(...m.times)
+    }
 
     const all = measured.flatMap((m) => m.times).sort((a, b) => a - b)
-    const p95 = percentile(all, 95)
-    console.log(`p50 ${ms(percentile(all, 50))}   p95 ${ms(p95)}   max ${ms(all.at(-1) ?? Number.NaN)}   (${all.length} samples)`)
-    console.log(`target p95 < ${TARGET_P95_MS} ms: ${p95 < TARGET_P95_MS ? 'met' : 'NOT met'}\n`)
-    const byMedian = measured
-      .map((m) => ({ ...m, median: percentile([...m.times].sort((a, b) => a - b), 50), max: Math.max(...m.times) }))
-      .sort((a, b) => b.median - a.median)
+    const byMedian = [...measured].sort((a, b) => b.median - a.median)
+    console.log(`p50 ${ms(percentile(all, 50))}   p95 ${ms(percentile(all, 95))}   max ${ms(all.at(-1) ?? Number.NaN)}   (${all.length} samples)`)
     console.log('slowest 5 (median of runs):')
     for (const m of byMedian.slice(0, 5)) {
       console.log(`  ${ms(m.median).padStart(10)}  max ${ms(m.max).padStart(10)}  ${String(m.hits).padStart(3)} hits  ${m.q.label}`)
     }
     if (EXPLAIN) {
-      for (const m of byMedian.slice(0, 5)) {
-        console.log(`\n${m.q.label}:`)
-        console.log(JSON.stringify(await explainSearch(sql, parseSearchQuery(m.raw, cursors), { analyze: true }), null, 1))
-      }
+      for (const m of byMedian.slice(1, 5)) console.log(`\n${m.q.label}:\n${await textPlan(sql, m, cursors)}`)
     }
+    const slowest = byMedian[0]
+    if (!slowest) throw new Error('bench: no queries')
+    return { videos, env, p50: percentile(all, 50), p95: percentile(all, 95), max: all.at(-1) ?? Number.NaN, slowest, plan: await textPlan(sql, slowest, cursors) }
   } finally {
     await sql.end({ timeout: 5 })
   }
+}
+
+/** EXPLAIN (ANALYZE, BUFFERS) of a measured query, indented as psql prints it. */
+async function textPlan(sql: Sql, m: Measured, cursors: CursorCodec): Promise<string> {
+  const plan = (await explainSearch(sql, parseSearchQuery(m.raw, cursors), { analyze: true })) as [PlanJson]
+  return renderPlan(plan[0].Plan).join('\n') + `\nExecution Time: ${plan[0]['Execution Time'].toFixed(1)} ms`
+}
+
+interface PlanNode {
+  'Node Type': string
+  'Relation Name'?: string
+  'Index Name'?: string
+  'Actual Rows'?: number
+  'Actual Loops'?: number
+  'Actual Total Time'?: number
+  'Shared Hit Blocks'?: number
+  'Shared Read Blocks'?: number
+  'Index Cond'?: string
+  'Recheck Cond'?: string
+  Filter?: string
+  Plans?: PlanNode[]
+}
+interface PlanJson {
+  Plan: PlanNode
+  'Execution Time': number
+}
+
+function renderPlan(n: PlanNode, depth = 0): string[] {
+  const target = n['Index Name'] ? ` using ${n['Index Name']}` : n['Relation Name'] ? ` on ${n['Relation Name']}` : ''
+  const cond = n['Index Cond'] ?? n['Recheck Cond'] ?? n.Filter
+  const line =
+    `${'  '.repeat(depth)}-> ${n['Node Type']}${target}  (actual ${n['Actual Total Time']?.toFixed(1)} ms, rows ${n['Actual Rows']} × ${n['Actual Loops']} loops, ` +
+    `buffers hit ${n['Shared Hit Blocks'] ?? 0} read ${n['Shared Read Blocks'] ?? 0})${cond ? `  ${cond}` : ''}`
+  return [line, ...(n.Plans ?? []).flatMap((c) => renderPlan(c, depth + 1))]
+}
+
+async function main(): Promise<void> {
+  const results: SizeResult[] = []
+  for (const videos of SIZES) results.push(await measureSize(videos))
+  const base = results[0]
+  const last = results.at(-1)
+  if (!base || !last) return
+
+  console.log(`\nPostgreSQL ${last.env.version}, shared_buffers ${last.env.sharedBuffers}; target p95 < ${TARGET_P95_MS} ms\n`)
+  console.log('| corpus | p50 | p95 | max | p95 vs 1M | slowest query |')
+  console.log('|---|---|---|---|---|---|')
+  for (const r of results) {
+    const segments = `${(r.env.segments / 1e6).toFixed(2)}M segments (${r.videos.toLocaleString('en')} videos × ${SEGMENTS_PER_VIDEO})`
+    console.log(`| ${segments} | ${ms(r.p50)} | ${ms(r.p95)} | ${ms(r.max)} | ${(r.p95 / base.p95).toFixed(2)}× | \`${r.slowest.raw.q}\` ${ms(r.slowest.median)} |`)
+  }
+  console.log(`\nindex sizes (segments):`)
+  for (const r of results) console.log(`  ${r.videos.toLocaleString('en')} videos: ${r.env.sizes.map(([name, size]) => `${name} ${size}`).join(', ')}`)
+  if (last.env.spills) {
+    // A common word has a match on most heap pages, so every search reads most of the heap: when it
+    // does not fit in shared_buffers, each page comes from the OS cache again, every time.
+    console.log(`note: at ${last.videos.toLocaleString('en')} videos segments and its indexes do not fit in shared_buffers (${last.env.sharedBuffers}): pages come from the OS cache`)
+  }
+  console.log(`\nplan of the slowest query at ${last.videos.toLocaleString('en')} videos (${last.slowest.q.label}):\n${last.plan}`)
 }
 
 await main()

@@ -135,6 +135,20 @@ const originList: Parser<readonly string[]> = {
   },
 }
 
+/** Redis nodes: `host:port` items, comma separated (IPv6 in brackets: `[::1]:26379`). */
+const hostPortList: Parser<readonly { host: string; port: number }[]> = {
+  accepts: 'a comma list of host:port (e.g. 10.0.0.1:26379,10.0.0.2:26379)',
+  parse: (raw) => {
+    const items = raw.split(',').map((s) => s.trim()).filter((s) => s !== '')
+    const nodes = items.map((item) => {
+      const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(item)
+      const port = Number(m?.[2])
+      return m?.[1] && port >= 1 && port <= 65535 ? { host: m[1].replace(/^\[|\]$/g, ''), port } : undefined
+    })
+    return nodes.length > 0 && nodes.every((n) => n !== undefined) ? nodes : undefined
+  },
+}
+
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const
 const POOL_MODES = ['session', 'transaction'] as const
 export type PoolMode = (typeof POOL_MODES)[number]
@@ -168,7 +182,18 @@ export const CONFIG_SPECS = {
     'ms; PostgreSQL cancels a longer statement of `serve` and the request answers 503 (0: no limit; external PostgreSQL only)',
   ),
   DB_CONNECT_TIMEOUT: spec(integer(1, DAY), 30, 'seconds a starting process waits for the database (each failed attempt logged) before it exits with 1'),
-  REDIS_URL: spec<string | undefined>(url(['redis:', 'rediss:']), undefined, 'Redis URL for the L2 cache; unset means L1 only'),
+  REDIS_URL: spec<string | undefined>(url(['redis:', 'rediss:']), undefined, 'Redis URL for the L2 cache; unset (and no REDIS_SENTINELS or REDIS_CLUSTER_NODES) means L1 only'),
+  REDIS_SENTINELS: spec<readonly { host: string; port: number }[] | undefined>(
+    hostPortList,
+    undefined,
+    'Redis behind Sentinel instead of REDIS_URL: the sentinels (host:port list); the primary they name is followed through failovers',
+  ),
+  REDIS_SENTINEL_NAME: spec(text, 'mymaster', 'with REDIS_SENTINELS: the name the sentinels monitor the primary under'),
+  REDIS_CLUSTER_NODES: spec<readonly { host: string; port: number }[] | undefined>(
+    hostPortList,
+    undefined,
+    'a Redis Cluster instead of REDIS_URL: some of its nodes (host:port list), from which the rest is discovered',
+  ),
   ENABLE_CACHING: spec(boolean, true, 'false answers every cacheable route uncached'),
   CACHE_DEFAULT_TTL: spec(integer(1, 30 * DAY), 300, 'seconds; lists and anything without its own TTL'),
   CACHE_VIDEO_TTL: spec(integer(1, 30 * DAY), 300, 'seconds; GET /videos/{id}'),
@@ -311,8 +336,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     out[name] = value
   }
   const config = out as Config
+  checkRedis(config, env)
   checkSignIn(config, env)
   return config
+}
+
+/** At most one way to reach Redis; a cluster's prefix must make a valid hash tag (src/cache/keys.ts). */
+function checkRedis(config: Config, env: Record<string, string | undefined>): void {
+  const given = (['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_CLUSTER_NODES'] as const).filter((n) => config[n] !== undefined)
+  const [first, second] = given
+  if (first && second) throw new ConfigError(second, `unset when ${first} is set (REDIS_URL, REDIS_SENTINELS and REDIS_CLUSTER_NODES exclude each other)`, env[second] ?? '')
+  if (config.REDIS_CLUSTER_NODES && config.CACHE_PREFIX !== undefined && /[{}]/.test(config.CACHE_PREFIX)) {
+    throw new ConfigError('CACHE_PREFIX', 'free of { and } with REDIS_CLUSTER_NODES (the prefix becomes a hash tag)', config.CACHE_PREFIX)
+  }
 }
 
 /** Sign-in providers come as complete sets, and any of them needs SESSION_SECRET. */

@@ -32,10 +32,34 @@ describe('config', () => {
     ['ENABLE_CACHING', 'maybe', /ENABLE_CACHING must be true or false/],
     ['DATABASE_URL', 'mysql://x', /DATABASE_URL must be a URL starting with postgres:/],
     ['REDIS_URL', 'not a url', /REDIS_URL must be a URL/],
+    ['REDIS_SENTINELS', 'sentinel-1', /REDIS_SENTINELS must be a comma list of host:port/],
+    ['REDIS_SENTINELS', '10.0.0.1:26379,10.0.0.2:99999', /REDIS_SENTINELS must be a comma list of host:port/],
+    ['REDIS_CLUSTER_NODES', 'redis://node-1:6379', /REDIS_CLUSTER_NODES must be a comma list of host:port/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL must be one of debug, info, warn, error/],
   ])('%s=%s is rejected', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError)
     expect(() => loadConfig({ [name]: value })).toThrow(message)
+  })
+
+  test('Redis: sentinels and cluster nodes are host:port lists; the three ways to reach Redis exclude each other', () => {
+    const sentinel = loadConfig({ REDIS_SENTINELS: 'sentinel-1:26379, 10.0.0.2:26380,[::1]:26381', REDIS_SENTINEL_NAME: 'cache' })
+    expect(sentinel.REDIS_SENTINELS).toEqual([
+      { host: 'sentinel-1', port: 26379 },
+      { host: '10.0.0.2', port: 26380 },
+      { host: '::1', port: 26381 },
+    ])
+    expect(sentinel.REDIS_SENTINEL_NAME).toBe('cache')
+    expect(loadConfig({}).REDIS_SENTINEL_NAME).toBe('mymaster')
+    expect(loadConfig({ REDIS_CLUSTER_NODES: 'node-1:7000,node-2:7001' }).REDIS_CLUSTER_NODES).toEqual([
+      { host: 'node-1', port: 7000 },
+      { host: 'node-2', port: 7001 },
+    ])
+    expect(() => loadConfig({ REDIS_URL: 'redis://cache:6379', REDIS_SENTINELS: 's:26379' })).toThrow(
+      'REDIS_SENTINELS must be unset when REDIS_URL is set (REDIS_URL, REDIS_SENTINELS and REDIS_CLUSTER_NODES exclude each other)',
+    )
+    expect(() => loadConfig({ REDIS_SENTINELS: 's:26379', REDIS_CLUSTER_NODES: 'n:7000' })).toThrow('REDIS_CLUSTER_NODES must be unset when REDIS_SENTINELS is set')
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'n:7000', CACHE_PREFIX: 'team{a}' })).toThrow('CACHE_PREFIX must be free of { and } with REDIS_CLUSTER_NODES')
+    expect(loadConfig({ REDIS_URL: 'redis://cache:6379', CACHE_PREFIX: 'team{a}' }).CACHE_PREFIX).toBe('team{a}')
   })
 
   test('an invalid value stops the process with exit code 2 and one line naming the variable', async () => {

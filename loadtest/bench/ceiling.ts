@@ -1,3 +1,5 @@
+import type { Server } from 'bun'
+
 // The ceiling of `bun run bench`: a plain Bun.serve answering the API's read paths with constant
 // bytes of the sizes the real server sends (its gzip bodies), with the same header set, so the only
 // difference left is what the real server does per request (routing, cache lookup, logging,
@@ -30,7 +32,10 @@ function prepared(size: number, cacheControl: string): { body: Uint8Array<ArrayB
   return { body, headers }
 }
 
-export function startCeiling(port: number, sizes: CeilingSizes) {
+/** Work done for each request before the constant answer (scripts/bench-request-floor.ts adds some). */
+export type PerRequestWork = (request: Request, server: Server<undefined>) => void
+
+export function startCeiling(port: number, sizes: CeilingSizes, work?: PerRequestWork) {
   const video = prepared(sizes.video, 'public, max-age=300, stale-while-revalidate=60')
   const transcript = prepared(sizes.transcript, 'public, max-age=3600, stale-while-revalidate=300')
   const search = prepared(sizes.search, 'public, max-age=600, stale-while-revalidate=60')
@@ -39,7 +44,8 @@ export function startCeiling(port: number, sizes: CeilingSizes) {
   return Bun.serve({
     port,
     hostname: '127.0.0.1',
-    fetch(req) {
+    fetch(req, server) {
+      work?.(req, server)
       const url = req.url
       const path = url.slice(url.indexOf('/', 8))
       const pick = path.startsWith('/search') ? search : path.endsWith('/transcript') ? (sizes.bigId && path === bigPath ? big : transcript) : video

@@ -1,9 +1,9 @@
 // Command-line options of `bun run bench`.
 
-export const SCENARIOS = ['mixed', 'video', 'overhead', 'transcript-1000', 'search', 'stampede', 'soak'] as const
+export const SCENARIOS = ['mixed', 'video', 'overhead', 'transcript-1000', 'search', 'search-uncached', 'stampede', 'soak', 'fleet'] as const
 export type ScenarioName = (typeof SCENARIOS)[number]
 
-const FULL_SCENARIOS: ScenarioName[] = ['mixed', 'video', 'overhead', 'transcript-1000', 'search', 'stampede']
+const FULL_SCENARIOS: ScenarioName[] = ['mixed', 'video', 'overhead', 'transcript-1000', 'search', 'search-uncached', 'stampede']
 const QUICK_SCENARIOS: ScenarioName[] = ['mixed', 'search', 'stampede']
 
 export interface BenchOptions {
@@ -28,7 +28,8 @@ export const USAGE = `bun run bench [options]    (bun loadtest/bench/run.ts)
 
 Builds the binary, starts it against PostgreSQL and a private Redis on loopback (plus a second
 server with ENABLE_CACHING=false, one with LOG_LEVEL=warn, one with ENABLE_METRICS=false and a
-plain Bun.serve ceiling), warms the cache, drives the load-test scenarios with wrk, checks
+plain Bun.serve ceiling; for fleet, two more on the same Redis and two on a private Redis Cluster),
+warms the cache, drives the load-test scenarios with wrk, checks
 loadtest/thresholds.json and writes loadtest/results/<date>.json and PNG charts.
 Exits 1 when a threshold fails, 2 on bad usage.
 
@@ -38,7 +39,7 @@ Exits 1 when a threshold fails, 2 on bad usage.
   --duration 10s        length of each wrk measurement (s or m suffix)
   --rounds 3            repetitions of every measurement, interleaved; medians are reported
   --scenarios LIST      comma-separated: ${SCENARIOS.join(', ')}
-                        (default: ${FULL_SCENARIOS.join(',')}; soak only when named)
+                        (default: ${FULL_SCENARIOS.join(',')}; soak and fleet only when named)
   --connections 64      wrk connections (wrk runs 2 threads)
   --database-url URL    default postgres://postgres@127.0.0.1:5432/transcript_bench
                         (created and seeded with 10,000 videos x 100 segments when missing)

@@ -11,13 +11,15 @@ import { join, resolve } from 'node:path'
 import { DEMO_SEED } from '../../src/seed/index.ts'
 import { chartSvg, renderPng, type Chart, type Panel } from './charts.ts'
 import { benchTranscriptBody, benchVideo, BENCH_SEGMENTS, prepareDatabase, type DatabaseInfo } from './database.ts'
+import { isFleetTarget, measureFleet, type FleetTarget } from './fleet.ts'
 import { scrape } from './metrics.ts'
 import { parseOptions, USAGE, UsageError, type BenchOptions, type ScenarioName } from './options.ts'
 import { cpuMs, stopAll, stopOnSignals, track } from './processes.ts'
-import { startCeiling, startRedis, startServer, TARGETS, type Running, type TargetName } from './servers.ts'
+import { startCeiling, startCluster, startRedis, startServer, TARGETS, type Running, type TargetName } from './servers.ts'
 import { checksFor, formatTable, summarise, type Sample, type ScenarioSummary } from './summary.ts'
 import { effectiveTargets, loadThresholds, type Check, type ThresholdsFile } from './thresholds.ts'
 import { fetchAll, loadWorkload, medianSize, queryString, walkVideoIds, type Workload } from './workload.ts'
+import { uniqueSearches } from './unique-searches.ts'
 import { runWrk } from './wrk.ts'
 
 const ROOT = resolve(import.meta.dir, '..', '..')
@@ -26,6 +28,8 @@ const FULL_SEED = { videos: 10_000, segmentsPerVideo: 100, seed: 1 }
 /** Stampede runs (cold keys run out) and overhead runs (many short alternations) last at most this long. */
 const SHORT_SECONDS = 5
 const JIT_WARMUP_SECONDS = 3
+/** Distinct searches per search-uncached measurement: more than an uncached server answers in a run. */
+const UNIQUE_SEARCHES_PER_ROUND = 20_000
 
 /**
  * Which servers each scenario is measured on, in the order they run within a round. The product
@@ -46,6 +50,9 @@ function targetsOf(scenario: ScenarioName, quick: boolean): TargetName[] {
       return ['metrics-off', 'cache', 'log-warn', 'log-warn', 'cache', 'metrics-off']
     case 'transcript-1000':
       return ['ceiling', 'cache', 'nocache']
+    case 'fleet':
+      // One server, then two sharing a redis-server, then two sharing a Redis Cluster; all on the mixed workload.
+      return ['cache', 'fleet-redis', 'cache', 'fleet-cluster']
     default:
       return ['cache']
   }
@@ -89,9 +96,13 @@ interface Context {
    * server also runs every other scenario, and its garbage would be billed to it).
    */
   twin: Running | undefined
+  /** The fleet scenario's pairs of servers. */
+  fleets: Partial<Record<FleetTarget, Running[]>>
   /** Popular first; the stampede's cold ids are not in here. */
   ids: string[]
   coldFiles: string[]
+  /** search-uncached: one file of distinct query strings per round */
+  uniqueSearchFiles: string[]
   fixedVideoPath: string
   bigTranscriptPath: string | undefined
 }
@@ -101,9 +112,12 @@ function luaArgs(ctx: Context, scenario: ScenarioName, round: number): string[] 
   switch (scenario) {
     case 'mixed':
     case 'soak':
+    case 'fleet':
       return ['mixed', ctx.workDir, String(s), String(mix.video), String(mix.transcript), String(mix.search)]
     case 'search':
       return ['search', ctx.workDir, String(s)]
+    case 'search-uncached':
+      return ['unique', ctx.uniqueSearchFiles[round] ?? '', String(ctx.opts.threads)]
     case 'video':
     case 'overhead':
       return ['fixed', ctx.fixedVideoPath]
@@ -118,7 +132,23 @@ function serverFor(ctx: Context, scenario: ScenarioName, target: TargetName): Ru
   return scenario === 'overhead' && target === 'cache' ? ctx.twin : ctx.servers[target]
 }
 
+function report(scenario: ScenarioName, target: TargetName, m: Sample['m'], load: number, cpuUsPerRequest: number | undefined): void {
+  const hit = m.hitRate === undefined || target === 'ceiling' ? '' : `  hit ${(m.hitRate * 100).toFixed(2)}%`
+  console.log(
+    `  ${scenario.padEnd(16)} ${target.padEnd(13)} ${Math.round(m.rps).toLocaleString('en').padStart(8)} req/s  p95 ${m.latencyMs.p95.toFixed(2).padStart(7)} ms  p99 ${m.latencyMs.p99.toFixed(2).padStart(7)} ms  ${(cpuUsPerRequest ?? Number.NaN).toFixed(1).padStart(6)} µs CPU/req  errors ${m.errors}${hit}  (load ${load.toFixed(2)})`,
+  )
+}
+
 async function measure(ctx: Context, scenario: ScenarioName, target: TargetName, round: number): Promise<Sample> {
+  if (isFleetTarget(target)) {
+    const pair = ctx.fleets[target]
+    if (!pair) throw new Error(`servers of ${target} are not running`)
+    const load = loadavg()[0] ?? 0
+    const r = await measureFleet(pair, { args: luaArgs(ctx, scenario, round), seconds: ctx.opts.duration, connections: ctx.opts.connections, threads: ctx.opts.threads })
+    report(scenario, target, r.m, load, r.cpuUsPerRequest)
+    await Bun.sleep(500)
+    return { scenario, target, round, loadavg: load, m: r.m, cpuUsPerRequest: r.cpuUsPerRequest, cpuCores: r.cpuCores }
+  }
   const server = serverFor(ctx, scenario, target)
   if (!server) throw new Error(`server ${target} is not running`)
   const seconds = scenario === 'stampede' || scenario === 'overhead' ? Math.min(ctx.opts.duration, SHORT_SECONDS) : ctx.opts.duration
@@ -143,10 +173,7 @@ async function measure(ctx: Context, scenario: ScenarioName, target: TargetName,
       sample.rssAfterMb = after.rssBytes / 2 ** 20
     }
   }
-  const hit = m.hitRate === undefined || target === 'ceiling' ? '' : `  hit ${(m.hitRate * 100).toFixed(2)}%`
-  console.log(
-    `  ${scenario.padEnd(16)} ${target.padEnd(12)} ${Math.round(m.rps).toLocaleString('en').padStart(8)} req/s  p95 ${m.latencyMs.p95.toFixed(2).padStart(7)} ms  p99 ${m.latencyMs.p99.toFixed(2).padStart(7)} ms  ${(sample.cpuUsPerRequest ?? Number.NaN).toFixed(1).padStart(6)} µs CPU/req  errors ${m.errors}${hit}  (load ${load.toFixed(2)})`,
-  )
+  report(scenario, target, m, load, sample.cpuUsPerRequest)
   await Bun.sleep(500)
   return sample
 }
@@ -154,10 +181,10 @@ async function measure(ctx: Context, scenario: ScenarioName, target: TargetName,
 /** Least popular first, so the most popular entries are the most recent in the LRU when measuring starts. */
 function warmUrls(baseUrl: string, ctx: Context, scenarios: ScenarioName[]): string[] {
   const urls: string[] = []
-  if (scenarios.some((s) => s === 'mixed' || s === 'soak')) {
+  if (scenarios.some((s) => s === 'mixed' || s === 'soak' || s === 'fleet')) {
     for (const id of [...ctx.ids].reverse()) urls.push(`${baseUrl}/videos/${id}/transcript`, `${baseUrl}/videos/${id}`)
   }
-  if (scenarios.some((s) => s === 'mixed' || s === 'soak' || s === 'search')) {
+  if (scenarios.some((s) => s === 'mixed' || s === 'soak' || s === 'fleet' || s === 'search')) {
     for (const q of [...ctx.workload.search_queries].reverse()) urls.push(`${baseUrl}/search?${queryString(q)}`)
   }
   if (scenarios.includes('video') || scenarios.includes('overhead')) urls.push(`${baseUrl}${ctx.fixedVideoPath}`)
@@ -180,10 +207,27 @@ async function ensureBenchTranscript(databaseUrl: string, cache: Running, adminT
 }
 
 function charts(summaries: ScenarioSummary[], subtitle: string, thresholds: ThresholdsFile, quick: boolean): { throughput: Chart; latency: Chart } {
-  const colors: Record<TargetName, string> = { cache: '#1f77b4', nocache: '#d95f02', ceiling: '#8c8c8c', 'log-warn': '#2ca02c', 'metrics-off': '#9467bd' }
+  const colors: Record<TargetName, string> = {
+    cache: '#1f77b4',
+    nocache: '#d95f02',
+    ceiling: '#8c8c8c',
+    'log-warn': '#2ca02c',
+    'metrics-off': '#9467bd',
+    'fleet-redis': '#17becf',
+    'fleet-cluster': '#bcbd22',
+  }
+  const labels: Record<TargetName, string> = {
+    cache: 'this server (cache on)',
+    nocache: 'ENABLE_CACHING=false',
+    ceiling: 'Bun.serve ceiling',
+    'log-warn': 'LOG_LEVEL=warn',
+    'metrics-off': 'ENABLE_METRICS=false',
+    'fleet-redis': '2 servers, one redis-server',
+    'fleet-cluster': '2 servers, Redis Cluster',
+  }
   const legend = (Object.keys(TARGETS) as TargetName[])
     .filter((t) => summaries.some((s) => s.targets.some((x) => x.target === t)))
-    .map((t) => ({ label: t === 'cache' ? 'this server (cache on)' : t === 'nocache' ? 'ENABLE_CACHING=false' : t === 'ceiling' ? 'Bun.serve ceiling' : t === 'log-warn' ? 'LOG_LEVEL=warn' : 'ENABLE_METRICS=false', color: colors[t] }))
+    .map((t) => ({ label: labels[t], color: colors[t] }))
   const throughput: Panel[] = summaries.map((s) => ({
     title: `${s.scenario}: throughput`,
     unit: 'req/s',
@@ -256,6 +300,15 @@ async function main(): Promise<number> {
     const servers: Context['servers'] = { cache }
     for (const name of ['nocache', 'log-warn', 'metrics-off'] as const) if (needed.has(name)) servers[name] = await startServer(name, setup)
     const twin = opts.scenarios.includes('overhead') ? await startServer('cache', setup, 'twin') : undefined
+    const fleets: Context['fleets'] = {}
+    if (opts.scenarios.includes('fleet')) {
+      fleets['fleet-redis'] = [await startServer('cache', setup, 'fleet-redis-1'), await startServer('cache', setup, 'fleet-redis-2')]
+      const clusterDir = join(workDir, 'cluster')
+      await mkdir(clusterDir, { recursive: true })
+      const clusterSetup = { ...setup, clusterNodes: await startCluster(clusterDir) }
+      console.log(`redis cluster ${clusterSetup.clusterNodes} (private, 3 primaries, no replicas)`)
+      fleets['fleet-cluster'] = [await startServer('cache', clusterSetup, 'fleet-cluster-1'), await startServer('cache', clusterSetup, 'fleet-cluster-2')]
+    }
 
     const bigId = opts.scenarios.includes('transcript-1000') ? await ensureBenchTranscript(opts.databaseUrl, cache, adminToken) : undefined
     const all = (await walkVideoIds(cache.baseUrl, 50_000)).filter((id) => id !== bigId)
@@ -273,12 +326,20 @@ async function main(): Promise<number> {
     }
     await Bun.write(join(workDir, 'ids.txt'), ids.join('\n') + '\n')
     await Bun.write(join(workDir, 'queries.txt'), workload.search_queries.map(queryString).join('\n') + '\n')
+    const uniqueSearchFiles: string[] = []
+    if (opts.scenarios.includes('search-uncached')) {
+      for (const [r, list] of uniqueSearches(workload.search_queries, opts.rounds, UNIQUE_SEARCHES_PER_ROUND).entries()) {
+        const file = join(workDir, `unique-searches-${r}.txt`)
+        await Bun.write(file, list.map(queryString).join('\n') + '\n')
+        uniqueSearchFiles.push(file)
+      }
+    }
     console.log(`ids: ${ids.length.toLocaleString('en')} completed videos in the mix (Zipf s=${workload.zipf_exponent}), ${cold.length} kept cold for the stampede`)
 
     // Typical sizes on the wire (gzip), from a spread of ids; the fixed video is the median one.
     const step = Math.max(1, Math.floor(ids.length / 41))
     const sampleIds = ids.filter((_, i) => i % step === 0).slice(0, 41)
-    const ctx: Context = { opts, workload, workDir, servers, twin, ids, coldFiles, fixedVideoPath: `/videos/${ids[0]}`, bigTranscriptPath: bigId ? `/videos/${bigId}/transcript` : undefined }
+    const ctx: Context = { opts, workload, workDir, servers, twin, fleets, ids, coldFiles, uniqueSearchFiles, fixedVideoPath: `/videos/${ids[0]}`, bigTranscriptPath: bigId ? `/videos/${bigId}/transcript` : undefined }
 
     const warmStarted = performance.now()
     const warm = warmUrls(cache.baseUrl, ctx, opts.scenarios)
@@ -302,19 +363,25 @@ async function main(): Promise<number> {
     for (const server of [twin, servers['log-warn'], servers['metrics-off']]) {
       if (server) await fetchAll(warmUrls(server.baseUrl, ctx, ['mixed', 'overhead']), 8)
     }
+    // Each fleet server gets the warm-up (the second of a pair mostly from the L2 the first filled).
+    for (const server of Object.values(fleets).flat()) await fetchAll(warmUrls(server.baseUrl, ctx, ['fleet']), 8)
     console.log(`warmed ${warm.length.toLocaleString('en')} URLs in ${((performance.now() - warmStarted) / 1000).toFixed(1)} s; gzip sizes: video ${sizes.video} B, transcript ${sizes.transcript} B, search ${sizes.search} B${sizes.big ? `, ${BENCH_SEGMENTS}-segment transcript ${sizes.big} B` : ''}`)
     if (needed.has('ceiling')) servers.ceiling = await startCeiling(sizes)
 
     // The warm-up above filled the caches; this warms the JIT: a few seconds of the real load on
     // every server (JavaScriptCore compiles hot paths in tiers, on threads that count as CPU).
     const warmed = new Set<Running>()
-    for (const scenario of opts.scenarios.filter((sc) => sc !== 'stampede')) {
+    // (Not the stampede's and search-uncached's: they must reach keys nobody asked for yet.)
+    for (const scenario of opts.scenarios.filter((sc) => sc !== 'stampede' && sc !== 'search-uncached')) {
       for (const target of new Set(targetsOf(scenario, opts.quick))) {
         const server = serverFor(ctx, scenario, target)
         if (!server || warmed.has(server)) continue
         warmed.add(server)
         await runWrk({ baseUrl: server.baseUrl, args: luaArgs(ctx, scenario, 0), seconds: JIT_WARMUP_SECONDS, connections: opts.connections, threads: opts.threads })
       }
+    }
+    for (const server of Object.values(fleets).flat()) {
+      await runWrk({ baseUrl: server.baseUrl, args: luaArgs(ctx, 'fleet', 0), seconds: JIT_WARMUP_SECONDS, connections: opts.connections, threads: opts.threads })
     }
 
     const rounds = opts.scenarios.includes('soak') && opts.scenarios.length === 1 ? 1 : opts.rounds

@@ -11,6 +11,8 @@ export const TARGETS = {
   ceiling: 'plain Bun.serve returning constant bytes of the same sizes',
   'log-warn': 'the server with LOG_LEVEL=warn (no per-request log line)',
   'metrics-off': 'the server with ENABLE_METRICS=false',
+  'fleet-redis': 'two servers like cache sharing its redis-server, half the connections each (fleet)',
+  'fleet-cluster': 'two servers like cache sharing a private 3-primary Redis Cluster, half the connections each (fleet)',
 } as const
 export type TargetName = keyof typeof TARGETS
 
@@ -41,10 +43,43 @@ export async function startRedis(): Promise<string> {
   throw new Error('redis-server did not answer PING within 10 s')
 }
 
+/**
+ * A private Redis Cluster of three primaries (no replicas) on free ports, for the fleet scenario;
+ * its `REDIS_CLUSTER_NODES`. Its files go to `dir`.
+ */
+export async function startCluster(dir: string): Promise<string> {
+  const ports = [freePort(), freePort(), freePort()]
+  for (const port of ports) {
+    track(
+      `redis-cluster-${port}`,
+      Bun.spawn(
+        ['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory', '512mb', '--maxmemory-policy', 'allkeys-lru',
+          '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--dir', dir],
+        { stdin: 'ignore', stdout: 'ignore', stderr: 'ignore' },
+      ),
+    )
+  }
+  const cli = (port: number, ...args: string[]) => Bun.spawnSync(['redis-cli', '-p', String(port), ...args], { stdout: 'pipe', stderr: 'ignore' }).stdout.toString().trim()
+  const deadline = Date.now() + 15_000
+  while (!ports.every((p) => cli(p, 'ping') === 'PONG')) {
+    if (Date.now() > deadline) throw new Error('the cluster nodes did not answer PING within 15 s')
+    await Bun.sleep(50)
+  }
+  const create = Bun.spawnSync(['redis-cli', '--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-yes'], { stdout: 'pipe', stderr: 'pipe' })
+  if (create.exitCode !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout.toString()}${create.stderr.toString()}`)
+  while (!ports.every((p) => cli(p, 'cluster', 'info').includes('cluster_state:ok'))) {
+    if (Date.now() > deadline) throw new Error('the cluster was not ok within 15 s')
+    await Bun.sleep(50)
+  }
+  return ports.map((p) => `127.0.0.1:${p}`).join(',')
+}
+
 export interface ServerSetup {
   binary: string
   databaseUrl: string
   redisUrl: string
+  /** REDIS_CLUSTER_NODES instead of redisUrl. */
+  clusterNodes?: string
   adminToken: string
   slowQueryMs: number
   logDir: string
@@ -65,7 +100,7 @@ export async function startServer(name: Exclude<TargetName, 'ceiling'>, setup: S
     PORT: String(port),
     HOST: '127.0.0.1',
     DATABASE_URL: setup.databaseUrl,
-    REDIS_URL: setup.redisUrl,
+    ...(setup.clusterNodes ? { REDIS_CLUSTER_NODES: setup.clusterNodes } : { REDIS_URL: setup.redisUrl }),
     SEED_DEMO: 'false',
     DB_SLOW_QUERY_MS: String(setup.slowQueryMs),
     LOG_LEVEL: name === 'log-warn' ? 'warn' : 'info',

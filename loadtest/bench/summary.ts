@@ -112,7 +112,7 @@ export function summarise(scenario: ScenarioName, samples: Sample[]): ScenarioSu
   )
   const ratios: ScenarioSummary['ratios'] = {}
   const cpuRatios: ScenarioSummary['cpuRatios'] = {}
-  for (const other of ['nocache', 'ceiling', 'log-warn', 'metrics-off'] as const) {
+  for (const other of ['nocache', 'ceiling', 'log-warn', 'metrics-off', 'fleet-redis', 'fleet-cluster'] as const) {
     const perRound: number[] = []
     for (const round of new Set(mine.map((s) => s.round))) {
       // Samples are in the order they ran: compare with the cache runs right next to this one.
@@ -156,6 +156,14 @@ export function checksFor(s: ScenarioSummary, t: Effective, maxQueryMs: number):
     checkMin(name, 'throughput ÷ ENABLE_CACHING=false', s.ratios.nocache, t.ratios?.min_vs_nocache, times),
     checkMin(name, 'throughput ÷ Bun.serve ceiling', s.ratios.ceiling, t.ratios?.min_vs_ceiling, times),
     checkMin(name, 'throughput metrics on ÷ off (from server CPU per request)', s.cpuRatios['metrics-off'] ?? s.ratios['metrics-off'], t.ratios?.min_metrics_on_vs_off, times),
+    // A fleet must keep the single server's targets: shared L2 and bus, no errors, hits holding.
+    ...s.targets
+      .filter((x) => x.target === 'fleet-redis' || x.target === 'fleet-cluster')
+      .flatMap((x) => [
+        checkMax(name, `${x.target} p95`, x.p95, t.p95_ms, ms),
+        checkMax(name, `${x.target} error rate`, x.errorRate, t.max_error_rate, pct),
+        checkMin(name, `${x.target} cache hit rate`, x.hitRate, t.min_hit_rate, pct),
+      ]),
   ]
   return checks.filter((c): c is Check => c !== undefined)
 }
@@ -165,7 +173,7 @@ function row(cells: string[], widths: number[]): string {
 }
 
 export function formatTable(s: ScenarioSummary): string[] {
-  const widths = [12, 9, 8, 8, 8, 8, 10, 7, 8, 9, 26]
+  const widths = [13, 9, 8, 8, 8, 8, 10, 7, 8, 9, 26]
   const lines = [row(['target', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'CPU µs/req', 'cores', 'errors', 'hit rate', 'X-Cache L1/L2/STALE/MISS'], widths)]
   for (const t of s.targets) {
     const c = t.counts
@@ -211,6 +219,10 @@ export function formatTable(s: ScenarioSummary): string[] {
   if (r['log-warn'] !== undefined) {
     const on = c['log-warn'] ?? r['log-warn']
     parts.push(`LOG_LEVEL info ÷ warn ${both(r['log-warn'], c['log-warn'])} (the request log line costs ${pct(1 - on)} by CPU)`)
+  }
+  for (const fleet of ['fleet-redis', 'fleet-cluster'] as const) {
+    const ratio = r[fleet]
+    if (ratio !== undefined) parts.push(`one server ÷ ${fleet} ${both(ratio, c[fleet])} (2 cores: a fleet shares them, so ~1× means nothing regressed)`)
   }
   for (const p of parts) lines.push(`ratio: ${p}`)
   return lines

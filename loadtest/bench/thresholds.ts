@@ -50,7 +50,7 @@ export function effectiveTargets(file: ThresholdsFile, scenario: string, quick: 
   if (!own) throw new Error(`loadtest/thresholds.json has no scenario "${scenario}"`)
   const { quick: overrides, ...base } = own
   const merged: ScenarioTargets = quick && overrides ? { ...base, ...overrides, ratios: { ...base.ratios, ...overrides.ratios } } : base
-  const guideP95 = scenario === 'search' ? file.guide.search_p95_ms : file.guide.api_p95_ms
+  const guideP95 = scenario === 'search' || scenario === 'search-uncached' ? file.guide.search_p95_ms : file.guide.api_p95_ms
   const out: Effective = {
     ...merged,
     p95_ms: merged.p95_ms ?? guideP95,

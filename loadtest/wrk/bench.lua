@@ -8,6 +8,8 @@
 --                         with a Zipf popularity of exponent S
 --   search DIR S          GET /search over DIR/queries.txt, Zipf exponent S
 --   fixed PATH            GET PATH, every request
+--   unique FILE THREADS   GET /search over the query strings in FILE, each sent once: thread t of
+--                         THREADS takes lines t, t + THREADS, … in order (and starts over at the end)
 --   stampede FILE BURST   GET /videos/{id}/transcript for the ids in FILE: each thread sends BURST
 --                         requests for one id, then moves to the next, so all of its connections
 --                         ask for the same cold key at once
@@ -107,6 +109,16 @@ function init(args)
     local searches = prebuilt(map(queries, function(q) return "/search?" .. q end))
     local cdf = zipf_cdf(#queries, s)
     next_request = function() return searches[draw(cdf)] end
+  elseif mode == "unique" then
+    local searches = prebuilt(map(read_lines(args[2]), function(q) return "/search?" .. q end))
+    local step = tonumber(args[3])
+    local i = tid or 1
+    next_request = function()
+      local req = searches[i]
+      i = i + step
+      if i > #searches then i = tid or 1 end
+      return req
+    end
   elseif mode == "fixed" then
     local req = get(args[2])
     next_request = function() return req end
@@ -122,7 +134,7 @@ function init(args)
       return requests[key]
     end
   else
-    error("unknown mode " .. tostring(mode) .. " (mixed, search, fixed, stampede)")
+    error("unknown mode " .. tostring(mode) .. " (mixed, search, unique, fixed, stampede)")
   end
 end
 

@@ -6,7 +6,7 @@ import type { CacheRequest } from './cache-request.ts'
 import { namespaceScope, type KeySpace } from './keys.ts'
 import type { L2Tier } from './l2.ts'
 import type { CacheStats } from './stats.ts'
-import { parseMessage, parseSnapshot, VERSIONS_SCRIPT } from './versions-script.ts'
+import { parseMessage, parseSnapshot, versionsScript } from './versions-script.ts'
 import { Versions } from './versions.ts'
 
 // Keeps this instance's cache coherent with every other instance's writes:
@@ -46,6 +46,7 @@ export class Coherence {
   private retry: Timer | undefined
   private stopBus: (() => Promise<void>) | undefined
   private readonly nsScopes = new Map<string, string>()
+  private readonly script: string
 
   constructor(
     private readonly l2: L2Tier | undefined,
@@ -60,6 +61,7 @@ export class Coherence {
     this.maxAgeMs = options.busDownMaxAgeMs
     this.trustedUntil = l2 ? 0 : Number.POSITIVE_INFINITY
     this.synced = new Promise((resolve) => (this.markSynced = resolve))
+    this.script = versionsScript(redis?.publishCommand ?? 'PUBLISH')
     if (!l2 || !redis) return
     const pings = keys.pings(this.origin)
     this.stopBus = startBus(redis, { bus: keys.channel, pings }, {
@@ -69,7 +71,7 @@ export class Coherence {
         this.needsSync = true
         this.ping()
       },
-    }, log)
+    })
     const every = Math.max(50, Math.min(1000, this.maxAgeMs / 4))
     this.heartbeat = setInterval(() => this.ping(), every)
     this.heartbeat.unref()
@@ -147,7 +149,7 @@ export class Coherence {
   private run(mode: 'bump' | 'sync', scopes: readonly string[]): Promise<unknown> {
     const v = this.versions
     const args = [this.keys.channel, this.origin, String(v.epoch), String(v.seq), String(this.options.bookkeepingTtlSeconds), mode, ...scopes]
-    return this.l2?.script(VERSIONS_SCRIPT, [this.keys.versions], args) ?? Promise.resolve(undefined)
+    return this.l2?.script(this.script, [this.keys.versions], args) ?? Promise.resolve(undefined)
   }
 
   /** Applies versions from Redis; a newer epoch means its state was lost: nothing built before is trusted. */

@@ -1,4 +1,3 @@
-import { RESP_TYPES } from 'redis'
 import type { RedisClient } from '../platform/redis.ts'
 import { CircuitBreaker } from './breaker.ts'
 import type { Codec } from './codec.ts'
@@ -13,7 +12,6 @@ import { TimeoutError, withTimeout } from './with-timeout.ts'
 
 export class L2Tier {
   readonly breaker = new CircuitBreaker()
-  private readonly binary: ReturnType<RedisClient['withTypeMapping']>
   private lastAnswerAt = 0
 
   constructor(
@@ -21,10 +19,7 @@ export class L2Tier {
     private readonly keys: KeySpace,
     private readonly timeoutMs: number,
     private readonly stats: CacheStats,
-  ) {
-    // Values come back as Buffers, not strings: bodies and gzip bytes are binary.
-    this.binary = client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer })
-  }
+  ) {}
 
   /** Runs a Redis call under the breaker and timeout; undefined when skipped or failed. */
   private async guarded<T>(call: () => Promise<T>): Promise<T | undefined> {
@@ -48,7 +43,7 @@ export class L2Tier {
   }
 
   async get<V>(key: string, codec: Codec<V>): Promise<CacheEntry<V> | undefined> {
-    const raw = await this.guarded(() => this.binary.get(this.keys.entry(key)))
+    const raw = await this.guarded(() => this.client.getBuffer(this.keys.entry(key)))
     return raw instanceof Uint8Array ? decodeEntry(raw, codec) : undefined
   }
 
@@ -56,28 +51,24 @@ export class L2Tier {
   async set<V>(key: string, entry: CacheEntry<V>, codec: Codec<V>): Promise<void> {
     const ttl = Math.max(1, Math.ceil(entry.staleUntil - Date.now()))
     const bytes = encodeEntry(entry, codec)
-    await this.guarded(() => this.client.set(this.keys.entry(key), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { expiration: { type: 'PX', value: ttl } }))
+    await this.guarded(() => this.client.set(this.keys.entry(key), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), ttl))
   }
 
   /** SET NX lock for cross-instance single-flight; true when this caller holds it. */
   async tryLock(key: string, token: string, ttlMs: number): Promise<boolean> {
-    const ok = await this.guarded(() => this.client.set(this.keys.lock(key), token, { condition: 'NX', expiration: { type: 'PX', value: ttlMs } }))
-    return ok === 'OK'
+    return (await this.guarded(() => this.client.set(this.keys.lock(key), token, ttlMs, true))) === true
   }
 
   /** Releases the lock only if this caller still holds it. */
   async unlock(key: string, token: string): Promise<void> {
     await this.guarded(() =>
-      this.client.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end", {
-        keys: [this.keys.lock(key)],
-        arguments: [token],
-      }),
+      this.client.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end", [this.keys.lock(key)], [token]),
     )
   }
 
   /** A Lua script's reply, or undefined when Redis was skipped, failed or too slow. */
   async script(source: string, keys: string[], args: string[]): Promise<unknown> {
-    return this.guarded(() => this.client.eval(source, { keys, arguments: args }))
+    return this.guarded(() => this.client.eval(source, keys, args))
   }
 
   async publish(channel: string, message: string): Promise<boolean> {

@@ -1,7 +1,8 @@
 import type { RedisClient } from '../platform/redis.ts'
 import { withTimeout } from './with-timeout.ts'
 
-// Redis server facts for the operators' cache statistics, read with a bounded wait.
+// Redis server facts for the operators' cache statistics, read with a bounded wait. In a cluster
+// they add up over the primaries (memory, keys, clients); uptime is the youngest primary's.
 
 export interface RedisInfo {
   available: boolean
@@ -20,17 +21,20 @@ function field(info: string, name: string): string | undefined {
 export async function readRedisInfo(client: RedisClient | undefined, timeoutMs: number): Promise<RedisInfo> {
   if (!client?.isReady) return UNAVAILABLE
   try {
-    const [info, keys] = await withTimeout(Promise.all([client.info(), client.dbSize()]), timeoutMs)
-    const num = (name: string) => {
-      const v = Number(field(info, name))
-      return Number.isFinite(v) ? v : null
+    const primaries = await withTimeout(client.primaries(), timeoutMs)
+    if (primaries.length === 0) return UNAVAILABLE
+    const sum = (name: string, reduce: (a: number, b: number) => number = (a, b) => a + b) => {
+      const values = primaries.map((p) => Number(field(p.info, name)))
+      return values.every(Number.isFinite) ? values.reduce(reduce) : null
     }
+    const first = primaries[0] as { info: string }
+    const memory = sum('used_memory')
     return {
       available: true,
-      used_memory: field(info, 'used_memory_human') ?? null,
-      total_keys: Number(keys),
-      connected_clients: num('connected_clients'),
-      uptime_seconds: num('uptime_in_seconds'),
+      used_memory: primaries.length === 1 ? (field(first.info, 'used_memory_human') ?? null) : memory === null ? null : `${(memory / 1024 / 1024).toFixed(2)}M`,
+      total_keys: primaries.reduce((n, p) => n + p.keys, 0),
+      connected_clients: sum('connected_clients'),
+      uptime_seconds: sum('uptime_in_seconds', Math.min),
     }
   } catch {
     return UNAVAILABLE

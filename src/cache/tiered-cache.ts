@@ -86,7 +86,7 @@ export class TieredCache {
     redis: RedisClient | undefined,
     log: Logger,
   ) {
-    const keys = keySpace(options.prefix)
+    const keys = keySpace(options.prefix, { cluster: redis?.cluster === true })
     this.l1 = new LRUCache<string, StoredEntry>({
       maxSize: Math.max(1, options.l1MaxBytes),
       maxEntrySize: Math.max(1, Math.min(options.l1MaxEntryBytes, options.l1MaxBytes)),

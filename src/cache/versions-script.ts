@@ -5,11 +5,14 @@
 // replaced by a new epoch, above the server's clock and above anything the caller knew, and that
 // reset is announced like a write.
 //
+// In a cluster the script announces with SPUBLISH (sharded pub/sub): its channel shares the versions
+// hash's slot (src/cache/keys.ts), which Redis requires of a channel a script publishes on.
+//
 // KEYS[1] the versions hash
 // ARGV    channel, origin, known epoch, known seq, hash TTL (s), mode ('bump' | 'sync'), scopes…
 // returns bump: { epoch (text), seq, reset reason or '' }; sync: the whole hash (HGETALL).
 
-export const VERSIONS_SCRIPT = `
+export const versionsScript = (publish: 'PUBLISH' | 'SPUBLISH') => `
 local h = KEYS[1]
 local epoch = tonumber(redis.call('HGET', h, '_epoch'))
 local seq = tonumber(redis.call('HGET', h, '_seq')) or 0
@@ -41,7 +44,7 @@ redis.call('HSET', h, '_seq', seq)
 redis.call('EXPIRE', h, tonumber(ARGV[5]))
 local epochText = string.format('%.0f', epoch)
 if reset or #scopes > 0 then
-  redis.call('PUBLISH', ARGV[1], cjson.encode({ o = ARGV[2], e = epochText, s = seq, c = scopes, r = reset }))
+  redis.call('${publish}', ARGV[1], cjson.encode({ o = ARGV[2], e = epochText, s = seq, c = scopes, r = reset }))
 end
 if ARGV[6] == 'sync' then
   return redis.call('HGETALL', h)

@@ -14,7 +14,7 @@ import { readDeploymentIdentity } from '../platform/deployment.ts'
 import { guardHeap } from '../platform/heap-guard.ts'
 import { errorFields, type Logger } from '../platform/log.ts'
 import { migrateDatabase } from '../platform/migrate-database.ts'
-import { closeRedis, createRedis } from '../platform/redis.ts'
+import { closeRedis, createRedis, redisTopology } from '../platform/redis.ts'
 import { DEMO_SEED, hasVideos, seedDatabase } from '../seed/index.ts'
 import { parseOptions } from './usage.ts'
 
@@ -54,7 +54,8 @@ class Opened {
 async function start(config: Config, log: Logger, opened: Opened): Promise<Server<undefined>> {
   const db = await openDatabase(config, log, 'transcript-api', { statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS, ownEmbedded: true })
   opened.add(() => db.close())
-  const redis = config.REDIS_URL ? createRedis(config.REDIS_URL, log) : undefined
+  const topology = redisTopology(config)
+  const redis = topology ? createRedis(topology, log) : undefined
   if (redis) opened.add(() => closeRedis(redis))
   await migrateDatabase(db, config, log)
   if (db.kind === 'embedded' && config.SEED_DEMO && !(await hasVideos(db.sql))) {
@@ -71,7 +72,7 @@ async function start(config: Config, log: Logger, opened: Opened): Promise<Serve
     await cache.close()
   })
   await cache.start()
-  if (redis) log.info('cache: L1 and Redis', { prefix, bus_trusted: cache.busTrusted })
+  if (redis) log.info('cache: L1 and Redis', { redis: redis.kind, prefix, bus_trusted: cache.busTrusted })
   // One metrics object for this server: the breaker, the query timer and the app record into it.
   const metrics = createMetrics()
   const guard = guardDatabase(config, log, metrics)

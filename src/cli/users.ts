@@ -10,7 +10,7 @@ import type { Sql } from '../platform/db.ts'
 import { readDeploymentIdentity } from '../platform/deployment.ts'
 import type { Logger } from '../platform/log.ts'
 import { migrateDatabase } from '../platform/migrate-database.ts'
-import { closeRedis, createRedis } from '../platform/redis.ts'
+import { closeRedis, createRedis, redisTopology } from '../platform/redis.ts'
 import { integerOption, parseOptions, UsageError } from './usage.ts'
 
 // `transcript-api users create|key|list|revoke-keys|set-role`: accounts without a browser. `create`
@@ -44,11 +44,12 @@ async function printNewKey(sql: Sql, account: Account, name: string): Promise<vo
 /** Tells running servers (through the Redis bus) to drop what they cached of these scopes: `what` changed. */
 async function announce(config: Config, log: Logger, sql: Sql, scopes: string[], what: string): Promise<void> {
   if (scopes.length === 0) return
-  if (!config.REDIS_URL) {
-    log.warn(`REDIS_URL is not set: a running server sees ${what} only when its cached lookups expire (CACHE_SESSION_TTL)`)
+  const topology = redisTopology(config)
+  if (!topology) {
+    log.warn(`no Redis is configured (REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES): a running server sees ${what} only when its cached lookups expire (CACHE_SESSION_TTL)`)
     return
   }
-  const redis = createRedis(config.REDIS_URL, log)
+  const redis = createRedis(topology, log)
   const deadline = Date.now() + REDIS_WAIT_MS
   while (!redis.isReady && Date.now() < deadline) await Bun.sleep(20)
   const cache = createCache(config, redis, log, resolveCachePrefix(config, await readDeploymentIdentity(sql)))

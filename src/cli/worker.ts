@@ -9,7 +9,7 @@ import { readDeploymentIdentity } from '../platform/deployment.ts'
 import type { Logger } from '../platform/log.ts'
 import { migrateDatabase } from '../platform/migrate-database.ts'
 import { serveMetrics } from '../platform/metrics-server.ts'
-import { closeRedis, createRedis } from '../platform/redis.ts'
+import { closeRedis, createRedis, redisTopology } from '../platform/redis.ts'
 import { startWorker } from '../worker/index.ts'
 import { shellMissing } from '../worker/process-group.ts'
 import { TranscriberCommandError, transcriberArgv } from '../worker/transcriber.ts'
@@ -60,8 +60,9 @@ export async function workerCommand(args: string[], config: Config, log: Logger)
   const db = await openDatabase({ ...config, DB_POOL_MAX: Math.max(config.DB_POOL_MAX, concurrency + 2) }, log, 'transcript-api worker')
   // The worker reads nothing through the cache; it only announces what its jobs changed, through the
   // same versions and bus as the servers. Without Redis they see results after their TTLs.
-  const redis = config.REDIS_URL ? createRedis(config.REDIS_URL, log) : undefined
-  if (!redis) log.warn('REDIS_URL is not set: servers will see finished jobs only when their cached copies expire')
+  const topology = redisTopology(config)
+  const redis = topology ? createRedis(topology, log) : undefined
+  if (!redis) log.warn('no Redis is configured (REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES): servers will see finished jobs only when their cached copies expire')
   let cache: TieredCache | undefined
   const metrics = createMetrics()
   const timed = createQueryTimer({ metrics, log, slowQueryMs: config.DB_SLOW_QUERY_MS, poolMax: db.poolMax })

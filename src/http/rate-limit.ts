@@ -67,7 +67,7 @@ export function fleetLimiter(deps: RateLimitsDeps, name: string, points: number,
   const memory = new RateLimiterMemory({ points, duration: seconds })
   if (!deps.redis) return memory
   const redis = new RateLimiterRedis({
-    storeClient: deps.redis,
+    storeClient: deps.redis.native,
     useRedisPackage: true,
     rejectIfRedisNotReady: true,
     keyPrefix: `${deps.prefix}:rl:${name}`,

@@ -1,3 +1,4 @@
+import type { TranscriptSource } from '../http/transcript-sources.ts'
 import type { Channel } from './catalog.ts'
 
 // The shape of a planned data set: every row except segments, whose text is generated while COPY
@@ -6,7 +7,6 @@ import type { Channel } from './catalog.ts'
 export const JOB_STATES = ['pending', 'downloading', 'transcoding', 'transcribing', 'diarizing', 'persisting', 'completed', 'failed'] as const
 export type JobState = (typeof JOB_STATES)[number]
 
-export type TranscriptSource = 'whisper' | 'youtube'
 
 export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { [key: string]: JsonValue }
 export type JsonObject = { [key: string]: JsonValue }

@@ -158,7 +158,7 @@ export async function runTranscriber(run: TranscriberRun): Promise<TranscriberRe
 }
 
 /** The worker's credentials are none of the transcriber's business (it runs third-party downloaders). */
-const WITHHELD_ENV = new Set(['DATABASE_URL', 'REDIS_URL', 'ADMIN_TOKEN', 'TRANSCRIBE_CMD'])
+const WITHHELD_ENV = new Set(['DATABASE_URL', 'REDIS_URL', 'REDIS_SENTINELS', 'REDIS_CLUSTER_NODES', 'ADMIN_TOKEN', 'TRANSCRIBE_CMD'])
 
 function transcriberEnv(): Record<string, string | undefined> {
   return Object.fromEntries(Object.entries(process.env).filter(([name]) => !WITHHELD_ENV.has(name)))

@@ -6,7 +6,7 @@ import { ReadyResponse } from '../../src/http/ready-response.ts'
 import type { Logger } from '../../src/platform/log.ts'
 import { closeRedis, type RedisClient } from '../../src/platform/redis.ts'
 import { capturingLog, quietLog } from '../support/postgres.ts'
-import { cacheOptions, connectedRedis, privateRedis, REDIS_URL, uniquePrefix } from '../support/redis.ts'
+import { cacheOptions, connectedRedis, privateRedis, rawRedis, REDIS_URL, uniquePrefix } from '../support/redis.ts'
 import { startTcpProxy } from '../support/tcp-proxy.ts'
 import { until } from '../support/until.ts'
 
@@ -142,7 +142,7 @@ describe('versions never repeat after Redis loses its state', () => {
     const d = await deployment(2, db)
     const [a, b] = d.instances as [Instance, Instance]
     const hash = `${d.prefix}:versions`
-    const admin = await connectedRedis(redis.url)
+    const admin = await rawRedis(redis.url)
     try {
       await write(a, db, 'pre-1')
       const replicaState = await admin.hGetAll(hash)
@@ -155,7 +155,7 @@ describe('versions never repeat after Redis loses its state', () => {
       expect([await a.read('x'), await b.read('x')]).toEqual(['post-1', 'post-1'])
       expect(b.cache.stats.resetsDetected).toBe(1)
     } finally {
-      await closeRedis(admin)
+      admin.destroy()
       await d.close()
     }
   })
@@ -274,6 +274,7 @@ describe('while the bus cannot be heard', () => {
 
 test('every key the cache writes in the shared Redis expires', async () => {
   const client = await connectedRedis(REDIS_URL)
+  const raw = await rawRedis(REDIS_URL)
   const opts = cacheOptions({ prefix: uniquePrefix(), distributedLock: true })
   const cache = new TieredCache(opts, client, quietLog)
   try {
@@ -284,12 +285,13 @@ test('every key the cache writes in the shared Redis expires', async () => {
     }
     await Bun.sleep(50)
     const keys: string[] = []
-    for await (const batch of client.scanIterator({ MATCH: `${opts.prefix}*`, COUNT: 1000 })) keys.push(...batch)
+    for await (const batch of raw.scanIterator({ MATCH: `${opts.prefix}*`, COUNT: 1000 })) keys.push(...batch)
     expect(keys.length).toBeGreaterThanOrEqual(6) // values and the versions hash
-    const ttls = await Promise.all(keys.map((k) => client.pTTL(k)))
+    const ttls = await Promise.all(keys.map((k) => raw.pTTL(k)))
     expect(keys.filter((_, i) => (ttls[i] ?? -1) <= 0)).toEqual([])
   } finally {
     await cache.close()
     await closeRedis(client)
+    raw.destroy()
   }
 })

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { createClient } from 'redis'
 import { createRedis, closeRedis, type RedisClient } from '../../src/platform/redis.ts'
 import { quietLog } from './postgres.ts'
 import { TieredCache, type CacheOptions } from '../../src/cache/tiered-cache.ts'
@@ -15,6 +16,11 @@ export async function connectedRedis(url = REDIS_URL): Promise<RedisClient> {
   const client = createRedis(url, quietLog)
   for (let i = 0; i < 100 && !client.isReady; i++) await Bun.sleep(20)
   return client
+}
+
+/** A plain node-redis client, for tests that look at or change what the cache wrote (HGETALL, SCAN, …). */
+export function rawRedis(url = REDIS_URL) {
+  return createClient({ url }).connect()
 }
 
 export function cacheOptions(overrides: Partial<CacheOptions> = {}): CacheOptions {

@@ -2,12 +2,10 @@ import { type Static, Type } from '@sinclair/typebox'
 import { t } from 'elysia'
 import { OneOf } from '../../http/one-of.ts'
 import { Text } from '../../http/text.ts'
+import { TRANSCRIPT_SOURCES } from '../../http/transcript-sources.ts'
 
 // GET /search's schemas: the single source of its query rules, its types and its OpenAPI components.
 // q and the dates are parsed further by hand (src/modules/search/params.ts).
-
-export const SEARCH_SOURCES = ['whisper', 'youtube'] as const
-export type SearchSource = (typeof SEARCH_SOURCES)[number]
 
 /** Longest accepted `q`, in characters. */
 export const MAX_QUERY_CHARS = 500
@@ -30,7 +28,7 @@ export const SearchQuery = t.Object({
   video_id: t.Optional(t.String({ format: 'uuid', description: 'only this video', examples: ['7d3c9a52-1b54-4a63-9c3e-2f1d8f0e6a11'] })),
   channel: t.Optional(Text({ maxLength: MAX_FILTER_CHARS }, { description: 'exact channel name', examples: ['Veritasium'] })),
   language: t.Optional(Text({ maxLength: MAX_FILTER_CHARS }, { description: 'video language, as stored (e.g. en)', examples: ['en'] })),
-  source: t.Optional(OneOf(SEARCH_SOURCES, { description: 'transcript source', examples: ['whisper'] })),
+  source: t.Optional(OneOf(TRANSCRIPT_SOURCES, { description: 'transcript source', examples: ['whisper'] })),
   date_from: t.Optional(
     t.String({ description: 'videos uploaded at or after this ISO-8601 date or date-time (a bare date means 00:00 UTC)', examples: ['2024-01-01'] }),
   ),
@@ -53,7 +51,7 @@ export const SearchHitSchema = t.Object(
     youtube_id: t.String({ examples: ['dQw4w9WgXcQ'] }),
     title: t.Union([t.String(), t.Null()], { examples: ['How coffee is made'] }),
     channel_name: t.Union([t.String(), t.Null()], { examples: ['Veritasium'] }),
-    source: OneOf(SEARCH_SOURCES, { description: 'the transcript the segment belongs to' }),
+    source: OneOf(TRANSCRIPT_SOURCES, { description: 'the transcript the segment belongs to' }),
     start_ms: Type.Integer({ examples: [61500] }),
     end_ms: Type.Integer({ examples: [64200] }),
     snippet: t.String({

@@ -2,8 +2,9 @@ import type { CursorCodec } from '../../http/cursor-codec.ts'
 import { bigintField, realField } from '../../http/cursor-fields.ts'
 import { badRequest } from '../../http/errors.ts'
 import { parseDate } from '../../http/params.ts'
+import type { TranscriptSource } from '../../http/transcript-sources.ts'
 import { queryParser } from '../../http/validate.ts'
-import { MAX_QUERY_CHARS, SEARCH_LIMIT_DEFAULT, SearchQuery, type SearchSource } from './model.ts'
+import { MAX_QUERY_CHARS, SEARCH_LIMIT_DEFAULT, SearchQuery } from './model.ts'
 
 // Turns GET /search's query string into checked values, so bad input is a clean 400 before any SQL
 // runs. The route and scripts/bench-search.ts both go through here.
@@ -16,7 +17,7 @@ export interface SearchParams {
   videoId?: string | undefined
   channel?: string | undefined
   language?: string | undefined
-  source?: SearchSource | undefined
+  source?: TranscriptSource | undefined
   /** uploaded_at >= this */
   uploadedFrom?: Date | undefined
   /** uploaded_at <= at (a date-time), or < at (the midnight after a bare date) */

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox'
 import { t } from 'elysia'
 import { OneOf } from '../../http/one-of.ts'
 import type { RawResponse } from '../../http/openapi-operation.ts'
+import { TRANSCRIPT_SOURCES } from '../../http/transcript-sources.ts'
 import { MAX_SEGMENTS } from './formats/validate.ts'
 
 // The transcript routes' schemas: their OpenAPI components and the query rules. A PUT body is read
@@ -13,7 +14,7 @@ export const IdParams = t.Object({
 
 export const ReadQuery = t.Object({
   source: t.Optional(
-    OneOf(['best', 'whisper', 'youtube'], {
+    OneOf(['best', ...TRANSCRIPT_SOURCES], {
       default: 'best',
       description: '`best` (default) takes the whisper transcript when there is one, else YouTube captions',
       examples: ['best'],
@@ -22,7 +23,7 @@ export const ReadQuery = t.Object({
 })
 
 export const IngestQuery = t.Object({
-  source: OneOf(['whisper', 'youtube'], { description: 'Required: which transcript of the video to replace', examples: ['whisper'] }),
+  source: OneOf(TRANSCRIPT_SOURCES, { description: 'Required: which transcript of the video to replace', examples: ['whisper'] }),
   language: t.Optional(t.String({ description: 'BCP 47 language tag (a JSON body’s own `language` wins)', examples: ['en'] })),
   model: t.Optional(t.String({ description: 'Model that produced the transcript (a JSON body’s own `model` wins)', examples: ['whisper-large-v3'] })),
 })
@@ -43,7 +44,7 @@ export const TranscriptSchema = t.Object(
     video_id: t.String({ format: 'uuid' }),
     youtube_id: t.String({ examples: ['dQw4w9WgXcQ'] }),
     transcript_id: t.String({ format: 'uuid' }),
-    source: OneOf(['whisper', 'youtube']),
+    source: OneOf(TRANSCRIPT_SOURCES),
     language: t.Nullable(t.String({ examples: ['en'] })),
     model: t.Nullable(t.String({ examples: ['whisper-large-v3'] })),
     created_at: t.String({ format: 'date-time' }),
@@ -56,7 +57,7 @@ export const TranscriptSummarySchema = t.Object(
   {
     id: t.String({ format: 'uuid' }),
     video_id: t.String({ format: 'uuid' }),
-    source: OneOf(['whisper', 'youtube']),
+    source: OneOf(TRANSCRIPT_SOURCES),
     language: t.Nullable(t.String({ examples: ['en'] })),
     model: t.Nullable(t.String({ examples: ['whisper-large-v3'] })),
     segment_count: Type.Integer({ examples: [412] }),

@@ -1,4 +1,5 @@
 import type postgres from 'postgres'
+import { TRANSCRIPT_SOURCES, type TranscriptSource } from '../../http/transcript-sources.ts'
 import type { Sql } from '../../platform/db.ts'
 import type { ValidSegment } from './formats/validate.ts'
 
@@ -6,8 +7,6 @@ import type { ValidSegment } from './formats/validate.ts'
 // a replace committing halfway through a read can never show the old transcript with the new
 // segments, or none at all.
 
-export const TRANSCRIPT_SOURCES = ['whisper', 'youtube'] as const
-export type TranscriptSource = (typeof TRANSCRIPT_SOURCES)[number]
 export type SourceChoice = TranscriptSource | 'best'
 
 export interface StoredSegment {

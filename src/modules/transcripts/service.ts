@@ -3,12 +3,13 @@ import type { TieredCache } from '../../cache/tiered-cache.ts'
 import type { Config } from '../../config.ts'
 import { cachedResponse, type ResponseRequest } from '../../http/cached-response.ts'
 import { ReadyResponse, type CacheResult } from '../../http/ready-response.ts'
+import type { TranscriptSource } from '../../http/transcript-sources.ts'
 import type { Sql } from '../../platform/db.ts'
 import type { Timed } from '../../platform/db-metrics.ts'
 import { NotFound } from '../../platform/domain-errors.ts'
 import { toSrt } from './formats/srt.ts'
 import { toVtt } from './formats/vtt.ts'
-import { readTranscript, replaceTranscript, type SourceChoice, type StoredTranscript, type TranscriptInput, type TranscriptSource } from './queries.ts'
+import { readTranscript, replaceTranscript, type SourceChoice, type StoredTranscript, type TranscriptInput } from './queries.ts'
 
 // The transcripts' rules. Reads go through the two-tier cache: the JSON and each export are cached
 // as their own ready responses; all of them depend on the video and its transcripts, so an ingest

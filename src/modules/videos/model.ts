@@ -3,6 +3,7 @@ import { t } from 'elysia'
 import { OneOf } from '../../http/one-of.ts'
 import { PageSchema } from '../../http/pagination.ts'
 import { Text } from '../../http/text.ts'
+import { TRANSCRIPT_SOURCES } from '../../http/transcript-sources.ts'
 
 // The video routes' schemas: the single source of their validation (src/http/validate.ts), their
 // types (`Static`) and their OpenAPI components.
@@ -63,7 +64,7 @@ export const VideoSchema = t.Object(videoFields, { title: 'Video' })
 export const VideoDetailSchema = t.Object(
   {
     ...videoFields,
-    transcript_sources: t.Array(OneOf(['whisper', 'youtube']), {
+    transcript_sources: t.Array(OneOf(TRANSCRIPT_SOURCES), {
       description: 'Which transcripts exist for the video',
       examples: [['whisper', 'youtube']],
     }),

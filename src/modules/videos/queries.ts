@@ -1,3 +1,4 @@
+import type { TranscriptSource } from '../../http/transcript-sources.ts'
 import type { Sql } from '../../platform/db.ts'
 import { VIDEO_SORTS, VIDEO_STATES, type VideoPatch } from './model.ts'
 
@@ -26,7 +27,7 @@ export interface VideoRow {
 }
 
 export interface VideoDetailRow extends VideoRow {
-  transcript_sources: ('whisper' | 'youtube')[]
+  transcript_sources: TranscriptSource[]
 }
 
 export interface VideoFilters {
