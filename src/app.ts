@@ -5,14 +5,16 @@ import type { Config } from './config.ts'
 import type { CachePolicy, CachePolicyTable } from './http/cache-policy.ts'
 import { CursorCodec } from './http/cursor-codec.ts'
 import { delivery, resultStatus } from './http/delivery.ts'
-import { httpErrorOf, jsonError } from './http/errors.ts'
+import { bearerChallenge, httpErrorOf, jsonError } from './http/errors.ts'
+import { Edge, type Exchange } from './http/edge.ts'
+import { preflightRoute } from './http/preflight.ts'
 import { FastPath } from './http/fast-path.ts'
 import { IdentityBodies } from './http/identity-bodies.ts'
 import type { DocumentedRoute } from './http/openapi-document.ts'
-import { ClientIp, type SocketAddressSource } from './http/client-ip.ts'
+import { ClientIp, UNKNOWN_CLIENT, type SocketAddressSource } from './http/client-ip.ts'
 import { DailyBudget } from './http/daily-budget.ts'
 import { refusalResponse, RateLimits } from './http/rate-limit.ts'
-import { rateLimitHooks } from './http/rate-limit-hooks.ts'
+import { presentedToken, rateLimitHooks } from './http/rate-limit-hooks.ts'
 import { requestHooks, requestRecorder, UNMATCHED_ROUTE } from './http/request-recorder.ts'
 import { validationFailure } from './http/validate.ts'
 import { routableRequest } from './http/request-target.ts'
@@ -25,6 +27,7 @@ import type { DatabaseBreaker } from './platform/db-breaker.ts'
 import { createQueryTimer, type Timed } from './platform/db-metrics.ts'
 import { DatabaseUnavailableError, isDatabaseUnavailable } from './platform/db-errors.ts'
 import { errorFields, type Logger } from './platform/log.ts'
+import { requestScope } from './platform/request-scope.ts'
 import type { RedisClient } from './platform/redis.ts'
 import { adminCacheRoutes } from './modules/admin/cache.ts'
 import { adminRoutes } from './modules/admin/index.ts'
@@ -91,7 +94,16 @@ export function createApp(deps: AppDeps) {
   const limits = new RateLimits(limitDeps)
   const eventBytes = new DailyBudget(limitDeps, 'event_bytes', deps.config.EVENTS_DAILY_BYTES)
   const clientIp = new ClientIp(deps.config.TRUST_PROXY)
-  const clients = new WeakMap<Request, string>()
+  // Security and CORS headers and request ids (src/http/edge.ts): app.fetch makes each request's
+  // exchange once; the router's hooks and the delivery layer read it back.
+  const edge = new Edge(deps.config)
+  const exchanges = new WeakMap<Request, Exchange>()
+  const exchangeOf = (request: Request): Exchange => {
+    let exchange = exchanges.get(request)
+    // A request handed to the router directly (app.handle, as some tests do) has no socket.
+    if (!exchange) exchanges.set(request, (exchange = edge.exchange(request, UNKNOWN_CLIENT)))
+    return exchange
+  }
   const publicReads = new Set<string>()
   // Accounts: one identity resolver for every route that needs the caller (src/modules/auth/identity.ts).
   const auth = new Auth({ ...deps, timed })
@@ -126,8 +138,8 @@ export function createApp(deps: AppDeps) {
   // Elysia reads the path from the first `/` after index 11 of the URL unless told the host may be
   // short: with `Host: ab`, `/xyz/metrics` was routed as `/metrics` (src/http/request-target.ts).
   const app = new Elysia({ precompile: true, handler: { standardHostname: false } })
-    .use(requestHooks(record, metricsOn ? metrics : undefined, resultStatus))
-    .use(rateLimitHooks({ limits, publicReads, clientOf: (request) => clients.get(request) }))
+    .use(requestHooks(record, metricsOn ? metrics : undefined, resultStatus, exchangeOf))
+    .use(rateLimitHooks({ limits, publicReads, clientOf: (request) => exchanges.get(request)?.ip }))
     .onError(({ code, error, set, request, route }) => {
       let status = 500
       let errCode = 'internal_error'
@@ -154,9 +166,12 @@ export function createApp(deps: AppDeps) {
         deps.log.error('unhandled error', { method: request.method, route: route ?? UNMATCHED_ROUTE, ...errorFields(error) })
       }
       set.status = status
-      return jsonError(status, errCode, message, status === 503 ? { 'retry-after': '1' } : undefined)
+      const headers: Record<string, string> | undefined = status === 503 ? { 'retry-after': '1' } : status === 401 ? { 'www-authenticate': bearerChallenge(presentedToken(request.headers) !== undefined) } : undefined
+      // Finished here too: a 404 of no route never reaches the delivery layer.
+      return edge.finish(jsonError(status, errCode, message, headers), exchangeOf(request))
     })
-    .use(delivery(policies, bodies))
+    .use(delivery(policies, bodies, exchangeOf))
+    .use(edge.corsEnabled ? preflightRoute(exchangeOf) : new Elysia({ name: 'cors-off' }))
     .use(docsRoutes(deps.config, (): readonly DocumentedRoute[] => app.routes))
     .use(healthRoutes(deps))
     .use(jobsRoutes(modules))
@@ -175,9 +190,9 @@ export function createApp(deps: AppDeps) {
   const fast = new FastPath(deps.cache, deps.config.ENABLE_CACHING ? declared.cached : [], record, {
     maxMemoBytes: l1Budget(deps.config.L1_MAX_BYTES).fastPath,
     bodies,
-    limit: (client) => {
-      const refused = limits.hitPublicRead(client)
-      return refused && refusalResponse(refused)
+    limit: (exchange) => {
+      const refused = limits.hitPublicRead(exchange.ip)
+      return refused && edge.finish(refusalResponse(refused), exchange)
     },
   })
   return {
@@ -190,19 +205,24 @@ export function createApp(deps: AppDeps) {
     /** The route templates' Cache-Control policies, as the routes declared them. */
     policies: declaredPolicies,
     /** The client address of a request the router is answering (TRUST_PROXY applied), for log lines. */
-    clientOf: (request: Request): string | undefined => clients.get(request),
-    /** What Bun.serve calls: a Host check, the fast path, then the router. `server` gives the socket address. */
+    clientOf: (request: Request): string | undefined => exchanges.get(request)?.ip,
+    /** The edge headers, for answers made outside the app (the server's last-resort error handler). */
+    edge,
+    /**
+     * What Bun.serve calls: a Host check, the fast path, then the router, inside the request's
+     * scope so every line logged while serving it names it. `server` gives the socket address.
+     */
     fetch: (request: Request, server?: SocketAddressSource): Response | Promise<Response> => {
-      const client = clientIp.of(request, server ?? app.server)
+      const exchange = edge.exchange(request, clientIp.of(request, server ?? app.server))
       const routable = routableRequest(request)
       if (!routable) {
-        record(request.method, UNMATCHED_ROUTE, 400, 0)
-        return jsonError(400, 'invalid_host', 'the Host header is not a valid host[:port]')
+        record(request.method, UNMATCHED_ROUTE, 400, 0, exchange)
+        return edge.finish(jsonError(400, 'invalid_host', 'the Host header is not a valid host[:port]'), exchange)
       }
-      const fastAnswer = fast.serve(routable, client)
+      const fastAnswer = fast.serve(routable, exchange)
       if (fastAnswer) return fastAnswer
-      clients.set(routable, client)
-      return app.fetch(routable)
+      exchanges.set(routable, exchange)
+      return requestScope.run(exchange, () => app.fetch(routable))
     },
   }
 }

@@ -116,6 +116,25 @@ const proxyList: Parser<readonly string[]> = {
   },
 }
 
+/** An origin as browsers send it: scheme, host and port, nothing else (no path, no trailing slash). */
+function isOrigin(raw: string): boolean {
+  if (raw === '*') return true
+  try {
+    const u = new URL(raw)
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === raw
+  } catch {
+    return false
+  }
+}
+
+const originList: Parser<readonly string[]> = {
+  accepts: 'a comma list of origins as browsers send them (e.g. https://app.example.com,http://localhost:5173), or *',
+  parse: (raw) => {
+    const items = raw.split(',').map((s) => s.trim()).filter((s) => s !== '')
+    return items.length > 0 && items.every(isOrigin) ? items : undefined
+  },
+}
+
 /** Redis nodes: `host:port` items, comma separated (IPv6 in brackets: `[::1]:26379`). */
 const hostPortList: Parser<readonly { host: string; port: number }[]> = {
   accepts: 'a comma list of host:port (e.g. 10.0.0.1:26379,10.0.0.2:26379)',
@@ -253,6 +272,11 @@ export const CONFIG_SPECS = {
     proxyList,
     undefined,
     'reverse proxies (IPs/CIDRs) whose X-Forwarded-For names the client; unset: the socket address is the client and X-Forwarded-For is ignored',
+  ),
+  CORS_ORIGINS: spec<readonly string[] | undefined>(
+    originList,
+    undefined,
+    'browser origins allowed to call the API cross-origin (comma list of scheme://host[:port], `*` for any, without credentials); unset: no CORS headers',
   ),
   RATE_LIMIT_PUBLIC_READ: spec(rate, new Rate(1200, 10), 'points/seconds (0: off): cached public GETs per client IP, counted in memory by each instance'),
   RATE_LIMIT_READ: spec(rate, new Rate(600, 60), 'other GETs per client (credential or IP), fleet-wide'),

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { l1Budget } from '../src/cache/create.ts'
+import type { Exchange } from '../src/http/edge.ts'
 import { testApp } from './support/app.ts'
 import { videoWithTranscript } from './support/fixtures.ts'
 import { createTestDatabase, type TestDatabase } from './support/postgres.ts'
@@ -30,6 +31,12 @@ function countingApp(env: Record<string, string> = {}) {
   return { ...api, routed: () => routed }
 }
 
+/** A request and its exchange from 127.0.0.1, as app.fetch hands them to the fast path. */
+function atAddress(api: ReturnType<typeof countingApp>, url: string): [Request, Exchange] {
+  const request = new Request(url)
+  return [request, api.edge.exchange(request, '127.0.0.1')]
+}
+
 const headersOf = (res: Response) => Object.fromEntries([...res.headers.entries()].sort(([a], [b]) => a.localeCompare(b)))
 
 async function metricValue(api: ReturnType<typeof countingApp>, name: string, labels: Record<string, string> = {}): Promise<number> {
@@ -42,9 +49,10 @@ describe('the fast path', () => {
   test('answers a cached URL without the router, with exactly the router’s headers and bytes, in every variant', async () => {
     const api = countingApp()
     const variants: [string, RequestInit][] = [
-      ['gzip', { headers: { 'accept-encoding': 'gzip' } }],
-      ['identity', { headers: { 'accept-encoding': 'identity' } }],
-      ['HEAD', { method: 'HEAD', headers: { 'accept-encoding': 'gzip' } }],
+      // The same request id for both paths: each echoes it, so every header can be compared.
+      ['gzip', { headers: { 'accept-encoding': 'gzip', 'x-request-id': 'compare-gzip' } }],
+      ['identity', { headers: { 'accept-encoding': 'identity', 'x-request-id': 'compare-identity' } }],
+      ['HEAD', { method: 'HEAD', headers: { 'accept-encoding': 'gzip', 'x-request-id': 'compare-head' } }],
     ]
     for (const path of [`/videos/${videoId}`, `/videos/${videoId}/transcript`, '/search?q=cache&limit=5', '/videos?limit=3']) {
       expect((await api.request(path)).headers.get('x-cache')).toBe('MISS')
@@ -81,9 +89,10 @@ describe('the fast path', () => {
     // The route's own parser makes the same cache request of these (ids are case-insensitive,
     // unknown parameters ignored): the fast path answers them from the entry the router filled.
     for (const path of [`/videos/${videoId.toUpperCase()}`, `/videos/${videoId}?utm=x`]) {
-      const fast = await api.request(path)
+      const init = { headers: { 'x-request-id': `compare-${path.replace(/[^A-Za-z0-9]/g, '.')}` } }
+      const fast = await api.request(path, init)
       expect({ path, xCache: fast.headers.get('x-cache') }).toEqual({ path, xCache: 'HIT-L1' })
-      const router = await api.app.handle(new Request(`http://localhost${path}`))
+      const router = await api.app.handle(new Request(`http://localhost${path}`, init))
       expect(headersOf(fast)).toEqual(headersOf(router))
       expect(await fast.text()).toBe(await router.text())
     }
@@ -212,7 +221,7 @@ describe('the fast path', () => {
     const budget = l1Budget(2 * 1024 * 1024).fastPath
     expect(budget).toBe(256 * 1024)
     // Distinct URLs of a cached route that are not in L1: each is parsed and remembered, none answered.
-    for (let i = 0; i < 5000; i++) expect(api.fastPath.serve(new Request(`http://localhost/videos/${crypto.randomUUID()}?n=${i}`), '127.0.0.1')).toBeUndefined()
+    for (let i = 0; i < 5000; i++) expect(api.fastPath.serve(...atAddress(api, `http://localhost/videos/${crypto.randomUUID()}?n=${i}`))).toBeUndefined()
     expect(api.fastPath.memoBytes).toBeGreaterThan(budget * 0.9)
     expect(api.fastPath.memoBytes).toBeLessThanOrEqual(budget)
   })

@@ -148,10 +148,37 @@ describe('rate limits in the document', () => {
           continue
         }
         operations++
-        expect({ op: `${method} ${path}`, headers: Object.keys(refused?.headers ?? {}) }).toEqual({ op: `${method} ${path}`, headers: ['Retry-After', 'RateLimit-Policy', 'RateLimit'] })
+        expect({ op: `${method} ${path}`, headers: Object.keys(refused?.headers ?? {}) }).toEqual({ op: `${method} ${path}`, headers: ['Retry-After', 'RateLimit-Policy', 'RateLimit', 'X-Request-Id'] })
         expect(refused?.content?.['application/json']?.schema.properties.error.properties.code.enum).toEqual(['rate_limited'])
       }
     }
     expect(operations).toBeGreaterThan(20)
+  })
+})
+
+describe('edge headers in the document', () => {
+  test('every response of every operation documents X-Request-Id, and every 401 its WWW-Authenticate challenge', async () => {
+    const doc = (await (await testApp(db.sql).request('/swagger/json')).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, { headers?: Record<string, { description: string }> }> }>>
+    }
+    let responses = 0
+    let unauthorized = 0
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        for (const [status, response] of Object.entries(op.responses)) {
+          responses++
+          const names = Object.keys(response.headers ?? {})
+          expect({ at: `${method} ${path} ${status}`, requestId: names.includes('X-Request-Id') }).toEqual({ at: `${method} ${path} ${status}`, requestId: true })
+          if (status !== '401') continue
+          unauthorized++
+          expect({ at: `${method} ${path}`, challenge: response.headers?.['WWW-Authenticate']?.description }).toEqual({
+            at: `${method} ${path}`,
+            challenge: expect.stringContaining('Bearer realm="transcript-api", error="invalid_token"'),
+          })
+        }
+      }
+    }
+    expect(responses).toBeGreaterThan(100)
+    expect(unauthorized).toBeGreaterThan(10)
   })
 })

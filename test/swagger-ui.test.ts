@@ -31,11 +31,28 @@ afterAll(async () => {
   await db?.drop()
 })
 
+/** What the page's Content-Security-Policy refused, as the browser reports it (console and DOM events). */
+const violations = new WeakMap<Page, string[]>()
+
 async function openSwagger(): Promise<Page> {
   const page = await browser.newPage()
+  const seen: string[] = []
+  violations.set(page, seen)
+  page.on('console', (message) => {
+    if (/content security policy|refused to/i.test(message.text())) seen.push(message.text())
+  })
+  await page.exposeFunction('reportViolation', (text: string) => seen.push(text))
+  // An init script is the browser's own, outside the page's policy.
+  await page.addInitScript(`document.addEventListener('securitypolicyviolation', (e) => window.reportViolation(e.violatedDirective + ' ' + e.blockedURI))`)
   await page.goto(`${server.baseUrl}/swagger`)
   await page.locator('.swagger-ui .info .title').waitFor()
   return page
+}
+
+/** Closes the page after checking that its policy refused nothing. */
+async function closeClean(page: Page) {
+  expect(violations.get(page)).toEqual([])
+  await page.close()
 }
 
 /** Authorize with one scheme of the dialog (by its name in components.securitySchemes). */
@@ -64,6 +81,19 @@ async function tryItOut(page: Page, operationId: string, tag: string): Promise<{
 }
 
 describe('Swagger UI on the built binary', () => {
+  test('the page is served with a Content-Security-Policy of this server only, and renders under it', async () => {
+    const res = await fetch(`${server.baseUrl}/swagger`)
+    const csp = res.headers.get('content-security-policy') ?? ''
+    expect(csp).toContain("default-src 'none'")
+    expect(csp).toMatch(/script-src 'self' 'sha256-[A-Za-z0-9+/=]+'/)
+    expect(csp).toContain("frame-ancestors 'none'")
+    expect(res.headers.get('x-frame-options')).toBe('DENY')
+    const page = await openSwagger()
+    // Every operation rendered: the bundle ran, its stylesheet and the spec loaded.
+    expect(await page.locator('.opblock').count()).toBeGreaterThan(20)
+    await closeClean(page)
+  }, 60_000)
+
   test('the Authorize dialog lists the API key (bearer and X-API-Key), the session cookie and the admin token', async () => {
     const page = await openSwagger()
     await page.locator('.swagger-ui .auth-wrapper .authorize').first().click()
@@ -83,7 +113,7 @@ describe('Swagger UI on the built binary', () => {
     expect(after.body).toContain('swagger-user@example.test')
     // A user's key is no admin.
     expect((await tryItOut(page, 'getAdminCacheStats', 'admin')).status).toBe('403')
-    await page.close()
+    await closeClean(page)
   }, 60_000)
 
   test('the X-API-Key scheme works too', async () => {
@@ -92,7 +122,7 @@ describe('Swagger UI on the built binary', () => {
     const me = await tryItOut(page, 'getAuthMe', 'auth')
     expect(me.status).toBe('200')
     expect(me.body).toContain('swagger-user@example.test')
-    await page.close()
+    await closeClean(page)
   }, 60_000)
 
   test('an admin route with the admin token: GET /admin/cache/stats and GET /admin/users', async () => {
@@ -105,6 +135,6 @@ describe('Swagger UI on the built binary', () => {
     const users = await tryItOut(page, 'getAdminUsers', 'admin')
     expect(users.status).toBe('200')
     expect(users.body).toContain('swagger-user@example.test')
-    await page.close()
+    await closeClean(page)
   }, 60_000)
 })

@@ -6,6 +6,7 @@ import { ReplicaReads } from '../cache/replica-reads.ts'
 import type { TieredCache } from '../cache/tiered-cache.ts'
 import type { Config } from '../config.ts'
 import { readCursorSecret } from '../http/cursor-codec.ts'
+import { UNKNOWN_CLIENT } from '../http/client-ip.ts'
 import { jsonError } from '../http/errors.ts'
 import { EventBatcher } from '../modules/events/batcher.ts'
 import { guardDatabase, openDatabase } from '../platform/database.ts'
@@ -110,7 +111,7 @@ async function start(config: Config, log: Logger, opened: Opened): Promise<Serve
   const events = new EventBatcher(db.sql, log, timed)
   opened.add(() => events.close())
   const cursorSecret = await readCursorSecret(db.sql)
-  const { app, fetch } = createApp({ config, sql: db.sql, redis, cache, log, events, cursorSecret, metrics, timed, breaker: guard.breaker, replicaReads })
+  const { app, fetch, edge } = createApp({ config, sql: db.sql, redis, cache, log, events, cursorSecret, metrics, timed, breaker: guard.breaker, replicaReads })
   const server = Bun.serve({
     port: config.PORT,
     hostname: config.HOST,
@@ -121,7 +122,8 @@ async function start(config: Config, log: Logger, opened: Opened): Promise<Serve
     fetch,
     error(err) {
       log.error('unhandled error', errorFields(err))
-      return jsonError(500, 'internal_error', 'internal server error')
+      // No request to go by here: the security headers and a new request id all the same.
+      return edge.finish(jsonError(500, 'internal_error', 'internal server error'), edge.orphan(UNKNOWN_CLIENT))
     },
   })
   // Handlers read the server from their context (the client address of a sign-in).

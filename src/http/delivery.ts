@@ -2,12 +2,16 @@ import { Elysia, ElysiaCustomStatusResponse } from 'elysia'
 import { acceptsGzip } from './accept-encoding.ts'
 import { resolveCachePolicy, type CachePolicy, type CachePolicyTable } from './cache-policy.ts'
 import { CacheResult, GZIP_MIN_BYTES, isCompressible, ReadyResponse } from './ready-response.ts'
+import { applyProfile, type Exchange } from './edge.ts'
 import type { IdentityBodies } from './identity-bodies.ts'
+import { REQUEST_ID_HEADER } from './request-id.ts'
 import { serveReady } from './serve-ready.ts'
 
 // The one place responses leave the app: every handler result becomes a ReadyResponse (or already
 // is one) and is served with its route's Cache-Control, ETag/304, Vary and gzip. Handlers never
 // set caching headers themselves: the policy is the one their route declared (src/http/route-options.ts).
+// The edge headers (security, CORS, request id: src/http/edge.ts) are added here too, as the fast
+// path adds them through the same serveReady.
 
 function statusOf(set: { status?: number | string }): number {
   return typeof set.status === 'number' ? set.status : 200
@@ -37,9 +41,11 @@ function contentHeaders(set: { headers: Record<string, unknown> }): Record<strin
  * Responses built elsewhere (plugins, raw Response): add the policy, compress when worthwhile.
  * HEAD included: Elysia takes a HEAD's Content-Length from the GET body it gets here, then drops it.
  */
-async function finishRaw(res: Response, request: Request, policy: CachePolicy): Promise<Response> {
+async function finishRaw(res: Response, request: Request, policy: CachePolicy, exchange: Exchange): Promise<Response> {
   const headers = new Headers(res.headers)
   if (!headers.has('cache-control')) headers.set('cache-control', res.status >= 400 ? 'no-store' : policy.cacheControl)
+  applyProfile(headers, exchange.edge)
+  headers.set(REQUEST_ID_HEADER, exchange.requestId)
   const type = headers.get('content-type') ?? ''
   const compressible = isCompressible(type) && res.status !== 206 && res.status !== 204 && res.status !== 304
   if (compressible) headers.set('vary', [headers.get('vary'), 'Accept-Encoding', ...policy.vary].filter(Boolean).join(', '))
@@ -63,8 +69,11 @@ async function finishRaw(res: Response, request: Request, policy: CachePolicy): 
   return new Response(body, { status: res.status, headers })
 }
 
-/** `table` is read per response: the app fills it from its routes once they are all added. */
-export function delivery(table: CachePolicyTable, bodies: IdentityBodies) {
+/**
+ * `table` is read per response: the app fills it from its routes once they are all added.
+ * `exchangeOf` gives the exchange app.fetch made for a request.
+ */
+export function delivery(table: CachePolicyTable, bodies: IdentityBodies, exchangeOf: (request: Request) => Exchange) {
   return new Elysia({ name: 'delivery' }).mapResponse({ as: 'global' }, ({ responseValue, request, route, set }) => {
     let value: unknown = responseValue
     let status = statusOf(set)
@@ -72,15 +81,24 @@ export function delivery(table: CachePolicyTable, bodies: IdentityBodies) {
       status = value.code
       value = value.response
     }
-    if (value instanceof CacheResult) return serveReady(value.value, request, resolveCachePolicy(table, request.method, route, value.value.status), bodies, value.source)
-    if (value instanceof ReadyResponse) return serveReady(value, request, resolveCachePolicy(table, request.method, route, value.status), bodies)
+    const exchange = exchangeOf(request)
+    if (value instanceof CacheResult) return serveReady(value.value, request, resolveCachePolicy(table, request.method, route, value.value.status), bodies, exchange, value.source)
+    if (value instanceof ReadyResponse) return serveReady(value, request, resolveCachePolicy(table, request.method, route, value.status), bodies, exchange)
     const policy = resolveCachePolicy(table, request.method, route, status)
-    if (value instanceof Response) return finishRaw(value, request, policy)
-    if (value === undefined || value === null) return undefined
+    if (value instanceof Response) {
+      // What the request line logs: the response it gets is this one's promise (src/http/request-recorder.ts).
+      set.status = value.status
+      return finishRaw(value, request, policy, exchange)
+    }
+    if (value === undefined || value === null) {
+      // `status(204, null)`: no content, still a response with the edge headers. Nothing at all is
+      // what Elysia hands over between error handlers: the next one answers (src/app.ts finishes it).
+      return responseValue instanceof ElysiaCustomStatusResponse ? finishRaw(new Response(null, { status }), request, policy, exchange) : undefined
+    }
     const ready =
       typeof value === 'string'
         ? ReadyResponse.fromBytes(status, 'text/plain; charset=utf-8', new TextEncoder().encode(value), contentHeaders(set))
         : ReadyResponse.fromBytes(status, 'application/json', new TextEncoder().encode(JSON.stringify(value)), contentHeaders(set))
-    return serveReady(ready, request, policy, bodies)
+    return serveReady(ready, request, policy, bodies, exchange)
   })
 }

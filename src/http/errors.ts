@@ -40,3 +40,14 @@ export function jsonError(status: number, code: string, message: string, headers
   h.set('cache-control', 'no-store')
   return new Response(JSON.stringify(errorBody(code, message)), { status, headers: h })
 }
+
+/** The realm of every 401's challenge. */
+export const AUTH_REALM = 'transcript-api'
+
+/**
+ * The `WWW-Authenticate` of a 401 (RFC 6750 §3): `error="invalid_token"` when the request presented
+ * a credential that failed (unknown, malformed, revoked, expired), none when it presented none.
+ */
+export function bearerChallenge(presented: boolean): string {
+  return presented ? `Bearer realm="${AUTH_REALM}", error="invalid_token"` : `Bearer realm="${AUTH_REALM}"`
+}

@@ -3,6 +3,7 @@ import { LRUCache } from 'lru-cache'
 import type { CacheRequest } from '../cache/cache-request.ts'
 import type { KeyMemo, TieredCache } from '../cache/tiered-cache.ts'
 import type { CachedGet } from './cached-get.ts'
+import type { Exchange } from './edge.ts'
 import { HttpError } from './errors.ts'
 import type { IdentityBodies } from './identity-bodies.ts'
 import type { ReadyResponse } from './ready-response.ts'
@@ -55,15 +56,15 @@ export interface FastPathOptions {
   maxMemoBytes: number
   /** The app's identity bodies, for clients without gzip. */
   bodies: IdentityBodies
-  /** Counts a hit of `client` against the cached public reads' limit: a 429 to send instead, or undefined. */
-  limit?: (client: string) => Response | undefined
+  /** Counts a hit of the exchange's client against the cached public reads' limit: a 429 to send instead, or undefined. */
+  limit?: (exchange: Exchange) => Response | undefined
 }
 
 export class FastPath {
   private readonly matcher: TemplateMatcher<CachedGet>
   private readonly known: LRUCache<string, Known>
   private readonly bodies: IdentityBodies
-  private readonly limit: ((client: string) => Response | undefined) | undefined
+  private readonly limit: ((exchange: Exchange) => Response | undefined) | undefined
 
   constructor(
     private readonly cache: TieredCache,
@@ -84,7 +85,7 @@ export class FastPath {
   }
 
   /** The response for a fresh L1 hit of a public cached GET, or undefined: then the router answers. */
-  serve(request: Request, client: string): Response | undefined {
+  serve(request: Request, exchange: Exchange): Response | undefined {
     const started = performance.now()
     const method = request.method
     if (method !== 'GET' && method !== 'HEAD') return undefined
@@ -97,14 +98,14 @@ export class FastPath {
     if (headers.has('authorization') || headers.has('x-api-key') || headers.has('cookie')) return undefined
     const ready = this.cache.peekL1(known.request, known.storageKey)
     if (!ready) return undefined
-    const refused = this.limit?.(client)
+    const refused = this.limit?.(exchange)
     if (refused) {
-      this.record(method, known.route.template, 429, performance.now() - started)
+      this.record(method, known.route.template, 429, performance.now() - started, exchange)
       return refused
     }
     known.route.count?.()
-    const response = serveReady(ready, request, known.route.policy, this.bodies, 'HIT-L1', method === 'HEAD')
-    this.record(method, known.route.template, response.status, performance.now() - started)
+    const response = serveReady(ready, request, known.route.policy, this.bodies, exchange, 'HIT-L1', method === 'HEAD')
+    this.record(method, known.route.template, response.status, performance.now() - started, exchange)
     return response
   }
 

@@ -1,6 +1,6 @@
 import type { DocumentDecoration } from 'elysia'
 import type { OpenAPIV3 } from 'openapi-types'
-import { errorResponse, SCHEMES } from './openapi-operation.ts'
+import { errorResponse, SCHEMES, withResponseHeaders } from './openapi-operation.ts'
 import { UNLIMITED_ROUTES } from './rate-limit-hooks.ts'
 
 // The OpenAPI 3.1 document, built from the routes as declared (each route's `detail` is its whole
@@ -47,7 +47,7 @@ const SECURITY_SCHEMES: Record<string, Record<string, string>> = {
  * The 429 every rate-limited operation may answer (src/http/rate-limit.ts), added here to each of
  * them: the limits apply to every route but the operator endpoints, so no route declares it.
  */
-const RATE_LIMITED: OpenAPIV3.ResponseObject = {
+const RATE_LIMITED: OpenAPIV3.ResponseObject = withResponseHeaders('429', {
   description:
     '`rate_limited`: a rate limit of the route\'s class (README, "Rate limits"), the auth-failure limit of the client address, or a daily budget (events) is used up. ' +
     'Retry after `Retry-After` seconds.',
@@ -60,7 +60,7 @@ const RATE_LIMITED: OpenAPIV3.ResponseObject = {
     RateLimit: { description: 'what is left of that policy: remaining `r` (0) and seconds `t` until it resets, e.g. `"search";r=0;t=42`', schema: { type: 'string' } },
   },
   content: errorResponse(429, ['rate_limited']).content,
-}
+})
 
 /**
  * The server as a path relative to the page's origin: an absolute URL (PUBLIC_BASE_URL) would send

@@ -1,8 +1,10 @@
 import { Kind, type TObject, type TSchema } from '@sinclair/typebox'
 import type { DocumentDecoration } from 'elysia'
 import type { OpenAPIV3 } from 'openapi-types'
+import { bearerChallenge } from './errors.ts'
 import { JSON_BODY_ERRORS } from './json-body.ts'
 import { openApiSchema } from './openapi-schema.ts'
+import { MAX_REQUEST_ID_CHARS } from './request-id.ts'
 
 // A route's OpenAPI operation, declared beside the route from its model.ts schemas: parameters,
 // request body, responses and the error codes each status can carry (enumerated, so a client can
@@ -81,6 +83,25 @@ export interface OperationSpec {
 
 const isRaw = (r: TSchema | RawResponse): r is RawResponse => !(Kind in r)
 
+/** Headers every response carries (src/http/edge.ts): documented on each, from here. */
+const EVERY_RESPONSE_HEADERS: Record<string, OpenAPIV3.HeaderObject> = {
+  'X-Request-Id': {
+    description: `the request's id: the request's own \`X-Request-Id\` when it has one of at most ${MAX_REQUEST_ID_CHARS} characters of [A-Za-z0-9._:-], else a new one; in the server's log lines of the request`,
+    schema: { type: 'string', maxLength: MAX_REQUEST_ID_CHARS },
+  },
+}
+const UNAUTHORIZED_HEADERS: Record<string, OpenAPIV3.HeaderObject> = {
+  'WWW-Authenticate': {
+    description: `\`${bearerChallenge(false)}\` when no credential was sent; \`${bearerChallenge(true)}\` when the one sent was not accepted`,
+    schema: { type: 'string' },
+  },
+}
+
+/** `response` with the headers every response carries, and a 401's challenge. */
+export function withResponseHeaders(status: string, response: OpenAPIV3.ResponseObject): OpenAPIV3.ResponseObject {
+  return { ...response, headers: { ...response.headers, ...(status === '401' ? UNAUTHORIZED_HEADERS : {}), ...EVERY_RESPONSE_HEADERS } }
+}
+
 /** An error response whose `error.code` is one of `codes`, enumerated. */
 export function errorResponse(status: number, codes: readonly string[]): OpenAPIV3.ResponseObject {
   const unique = [...new Set(codes)].sort()
@@ -148,6 +169,7 @@ export function operation(spec: OperationSpec): DocumentDecoration {
     responses[status] = { description: schema.description ?? schema.title ?? `HTTP ${status}`, content: { 'application/json': { schema } } }
   }
   for (const [status, codes] of [...errors].sort(([a], [b]) => a - b)) responses[String(status)] = errorResponse(status, codes)
+  for (const [status, response] of Object.entries(responses)) responses[status] = withResponseHeaders(status, response as OpenAPIV3.ResponseObject)
 
   const body = spec.body
   return {

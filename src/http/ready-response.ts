@@ -1,5 +1,6 @@
 import type { Bytes } from '../cache/codec.ts'
 import type { CachePolicy } from './cache-policy.ts'
+import type { EdgeProfile } from './edge.ts'
 
 // A response prepared once and served many times: status, content type, body bytes, gzip bytes and
 // an ETag, all computed up front. Handlers of cacheable GETs produce one; the cache stores exactly
@@ -21,9 +22,10 @@ const READY_RESPONSE_OVERHEAD_BYTES = 256
 /** One prepared Headers set (native) of an L1 hit: about 600 bytes of heap and more of the process's memory. */
 const HIT_HEADERS_BYTES = 768
 
-/** The prepared headers of one route's L1 hits, per variant. */
+/** The prepared headers of one route's L1 hits for one edge profile (src/http/edge.ts), per variant. */
 export interface HitHeaders {
   policy: CachePolicy
+  edge: EdgeProfile
   gzip?: Headers
   identity?: Headers
   'not-modified'?: Headers
@@ -72,6 +74,12 @@ export class ReadyResponse {
    * beside it, so they live and die with the response, and cost the garbage collector one object.
    */
   hitHeaders: HitHeaders | undefined
+
+  /**
+   * The sets of hits asked from allowed CORS origins, one per origin (CORS_ORIGINS bounds them).
+   * Not counted in `size`: a few hundred bytes per origin that asked, on entries hit from browsers.
+   */
+  originHitHeaders: Map<EdgeProfile, HitHeaders> | undefined
 
   /**
    * Bytes this response holds in memory, for the cache's byte bound: the stored bytes, its strings

@@ -1,5 +1,6 @@
 import { writeSync } from 'node:fs'
 import type { LogLevel } from '../config.ts'
+import { requestScope, scopeMembers } from './request-scope.ts'
 
 // One JSON object per line on stdout (warnings and errors on stderr), so any log shipper can parse it.
 
@@ -71,10 +72,16 @@ function levelAndMsgJson(lvl: LogLevel, msg: string): string {
   return json
 }
 
-/** `{"time":…,"level":…,"msg":…, ...fields}` without copying the fields into a new object first. */
+/**
+ * `{"time":…,"level":…,"msg":…, ...fields}` without copying the fields into a new object first.
+ * A line logged while the router serves a request carries that request's id and client address
+ * (src/platform/request-scope.ts); the request's own line brings them in its serialised fields.
+ */
 function formatLine(lvl: LogLevel, msg: string, fields: LogFields | SerialisedFields | undefined): string {
-  const head = `{"time":"${isoNow()}${levelAndMsgJson(lvl, msg)}`
+  let head = `{"time":"${isoNow()}${levelAndMsgJson(lvl, msg)}`
   if (fields instanceof SerialisedFields) return `${head},${fields.members}}\n`
+  const scope = requestScope.getStore()
+  if (scope) head += `,${scopeMembers(scope)}`
   const rest = fields === undefined ? '{}' : JSON.stringify(fields)
   return rest.length > 2 ? `${head},${rest.slice(1)}\n` : `${head}}\n`
 }

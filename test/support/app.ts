@@ -42,11 +42,12 @@ export function testApp(
 ) {
   const config = testConfig(options.env)
   const cache = createCache(config, options.redis, quietLog, options.cachePrefix ?? uniquePrefix())
-  const { app, fetch, policies, fastPath, metrics } = createApp({ config, sql, redis: options.redis, cache, log: options.log ?? quietLog, cursorSecret: TEST_CURSOR_SECRET, metrics: options.metrics, timed: options.timed })
+  const { app, fetch, policies, fastPath, metrics, edge } = createApp({ config, sql, redis: options.redis, cache, log: options.log ?? quietLog, cursorSecret: TEST_CURSOR_SECRET, metrics: options.metrics, timed: options.timed })
   return {
     app,
     policies,
     fastPath,
+    edge,
     metrics,
     cache,
     fetch,

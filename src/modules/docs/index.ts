@@ -24,10 +24,8 @@ function asset(path: string, contentType: string) {
 const SPEC_PATH = '/swagger/json'
 const TITLE = 'transcript-api'
 
-const page = ReadyResponse.text(
-  swaggerPage({ title: TITLE, cssUrl: `${ASSET_PREFIX}/swagger-ui.css`, bundleUrl: `${ASSET_PREFIX}/swagger-ui-bundle.js`, specUrl: SPEC_PATH }),
-  'text/html; charset=utf-8',
-)
+const { html, contentSecurityPolicy } = swaggerPage({ title: TITLE, cssUrl: `${ASSET_PREFIX}/swagger-ui.css`, bundleUrl: `${ASSET_PREFIX}/swagger-ui-bundle.js`, specUrl: SPEC_PATH })
+const page = ReadyResponse.text(html, 'text/html; charset=utf-8', { 'content-security-policy': contentSecurityPolicy })
 
 const assets = new Map([
   [`${swaggerPackage.version}/swagger-ui.css`, asset(swaggerCssPath, 'text/css; charset=utf-8')],

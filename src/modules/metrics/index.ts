@@ -2,7 +2,7 @@ import { Elysia } from 'elysia'
 import { NO_STORE } from '../../http/cache-policy.ts'
 import { routeOptions } from '../../http/route-options.ts'
 import type { Config } from '../../config.ts'
-import { jsonError } from '../../http/errors.ts'
+import { bearerChallenge, jsonError } from '../../http/errors.ts'
 import { operation } from '../../http/openapi-operation.ts'
 import { METRICS_UNAUTHORIZED, metricsAuthorized } from '../../platform/metrics-token.ts'
 import type { Registry } from 'prom-client'
@@ -18,7 +18,7 @@ export function metricsRoutes(deps: { config: Config; registry: Registry }) {
     '/metrics',
     async ({ request }) => {
       if (!metricsAuthorized(request.headers.get('authorization'), token)) {
-        return jsonError(401, METRICS_UNAUTHORIZED.code, METRICS_UNAUTHORIZED.message, { 'www-authenticate': 'Bearer' })
+        return jsonError(401, METRICS_UNAUTHORIZED.code, METRICS_UNAUTHORIZED.message, { 'www-authenticate': bearerChallenge(request.headers.has('authorization')) })
       }
       return new Response(await registry.metrics(), { headers: { 'content-type': registry.contentType } })
     },
