@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { join } from 'node:path'
-import { patchTitle, readTitle, startFleetLoad, titleOf } from './support/fleet-load.ts'
+import { patchTitle, readTitle, reportStale, startFleetLoad, titleOf } from './support/fleet-load.ts'
 import { createTestDatabase, type TestDatabase } from './support/postgres.ts'
 import { TEST_VERSIONS_TTL_SECONDS, uniquePrefix } from './support/redis.ts'
 import { privateCluster } from './support/redis-topologies.ts'
@@ -82,7 +82,7 @@ function untilInvalidationsFlow(f: Awaited<ReturnType<typeof fleet>>, load: Retu
   const [a, b] = f.servers
   return until(
     () =>
-      load.alone(async (n) => {
+      load.alone(0, async (n) => {
         const res = await patchTitle(a, f.videoId, ADMIN_TOKEN, titleOf(n))
         const ackedAt = res.status === 200 ? Date.now() : undefined
         await Bun.sleep(100)
@@ -137,8 +137,10 @@ describe('3 primaries with a replica each', () => {
       const result = await load.stop()
       console.log(`cluster slot migration: invalidations flowing ${flowingAt - movedAt} ms after it began; ${result.reads} reads, ${result.writes} writes, ${result.failures.length} failed`)
       expect(result.failures).toEqual([])
-      expect(result.staleReads(BUS_DOWN_MAX_AGE_S * 1000 + 1000)).toEqual([])
-      expect(result.staleReads(100, [[movedAt, flowingAt]])).toEqual([])
+      const marks = { moved: movedAt, flowing: flowingAt }
+      expect(reportStale(result.ownStaleReads(), marks)).toEqual([])
+      expect(reportStale(result.staleReads(BUS_DOWN_MAX_AGE_S * 1000 + 1000), marks)).toEqual([])
+      expect(reportStale(result.staleReads(100, [[movedAt, flowingAt]]), marks)).toEqual([])
     } finally {
       await load.stop()
     }
@@ -164,8 +166,10 @@ describe('3 primaries with a replica each', () => {
       )
       expect(result.failures).toEqual([])
       expect(result.writes).toBeGreaterThan(20)
-      expect(result.staleReads(BUS_DOWN_MAX_AGE_S * 1000 + 1000)).toEqual([])
-      expect(result.staleReads(100, [[killedAt, flowingAt]])).toEqual([])
+      const marks = { killed: killedAt, promoted: promotedAt, flowing: flowingAt }
+      expect(reportStale(result.ownStaleReads(), marks)).toEqual([])
+      expect(reportStale(result.staleReads(BUS_DOWN_MAX_AGE_S * 1000 + 1000), marks)).toEqual([])
+      expect(reportStale(result.staleReads(100, [[killedAt, flowingAt]]), marks)).toEqual([])
     } finally {
       await load.stop()
     }
@@ -197,8 +201,10 @@ describe('3 primaries without replicas', () => {
       expect(result.failures).toEqual([])
       expect(result.writes).toBeGreaterThan(20)
       expect(sa.bus.trusted || sb.bus.trusted).toBe(false)
-      expect(result.staleReads(BUS_DOWN_MAX_AGE_S * 1000 + 1000)).toEqual([])
-      expect(result.staleReads(100, [[killedAt, Number.POSITIVE_INFINITY]])).toEqual([])
+      const marks = { killed: killedAt }
+      expect(reportStale(result.ownStaleReads(), marks)).toEqual([])
+      expect(reportStale(result.staleReads(BUS_DOWN_MAX_AGE_S * 1000 + 1000), marks)).toEqual([])
+      expect(reportStale(result.staleReads(100, [[killedAt, Number.POSITIVE_INFINITY]]), marks)).toEqual([])
     } finally {
       await load.stop()
     }

@@ -153,7 +153,14 @@ export class Coherence {
     return !this.versions.hasUnannounced
   }
 
+  /**
+   * Announces a write of `scopes`. Once it is announced it supersedes every write of ours to those
+   * scopes still held unannounced when it was sent (their database writes came before it): their
+   * local versions are dropped, else they would keep shadowing the version just announced and this
+   * instance would serve what it cached under them, older than its own acknowledged write.
+   */
   private async announce(scopes: readonly string[]): Promise<boolean> {
+    const superseded = this.versions.unannouncedEntries().filter(([scope]) => scopes.includes(scope))
     const reply = await this.run('bump', scopes)
     if (!Array.isArray(reply)) return false
     const [epoch, seq, reset] = reply as [string, number, string]
@@ -161,6 +168,7 @@ export class Coherence {
     this.log.debug('cache invalidation', { scopes, origin: this.origin, epoch, seq })
     // A reset our own write made is the first message of its epoch: nothing before it to catch up on.
     this.adopt(Number(epoch), Number(seq), scopes.map((s) => [s, Number(seq)] as const), reset || 'newer epoch announced', !reset)
+    this.versions.announced(superseded)
     return true
   }
 
@@ -256,7 +264,6 @@ export class Coherence {
   private async retryUnannounced(): Promise<void> {
     const held = this.versions.unannouncedEntries()
     if (held.length > 0 && (await this.announce(held.map(([scope]) => scope)))) {
-      this.versions.announced(held)
       this.log.info('announced cache invalidations held while Redis was unreachable', { scopes: held.length })
     }
     if (this.versions.hasUnannounced) this.scheduleRetry()

@@ -254,6 +254,31 @@ describe('while the bus cannot be heard', () => {
     }
   })
 
+  test('a write announced while an older one of the same instance is still held: the instance serves the newer one at once', async () => {
+    const db = { title: 'v1' }
+    const proxy = startTcpProxy('127.0.0.1', redis.port)
+    const viaProxy = await deployment(1, db, {}, { url: `redis://127.0.0.1:${proxy.port}` })
+    const a = viaProxy.instances[0] as Instance
+    try {
+      expect(await a.read('x')).toBe('v1')
+      proxy.cut()
+      await write(a, db, 'v2')
+      // Cached under the held write's local version.
+      expect(await a.read('x')).toBe('v2')
+      proxy.restore()
+      // Polled every 10 ms: the held write's retry (every 250 ms) has most likely not run yet, so
+      // this write is announced while v2's is still held, and must supersede it.
+      await until(() => a.client.isReady, 5000, 'the client reconnected')
+      await write(a, db, 'v3')
+      expect(await a.read('x')).toBe('v3')
+      expect(await a.cache.settle(1000)).toBe(true)
+      expect(await a.read('x')).toBe('v3')
+    } finally {
+      await viaProxy.close()
+      proxy.close()
+    }
+  })
+
   test('a killed subscription: the instance resyncs when it is back, and a write it missed is seen at once', async () => {
     const db = { title: 'v1' }
     const d = await deployment(2, db)
