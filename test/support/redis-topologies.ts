@@ -35,6 +35,12 @@ function spawnNode(args: string[], port: number, dir: string): RedisNodeProcess 
 
 const SERVER_ARGS = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']
 
+/** Kills every node this suite started (by PID) and removes their directory. */
+async function stopNodes(nodes: readonly RedisNodeProcess[], dir: string): Promise<void> {
+  await Promise.all(nodes.map((n) => n.kill()))
+  rmSync(dir, { recursive: true, force: true })
+}
+
 async function redisServer(dir: string, extra: string[] = []): Promise<RedisNodeProcess> {
   const port = await freePort()
   const node = spawnNode(['redis-server', '--port', String(port), '--dir', dir, '--logfile', `redis-${port}.log`, ...SERVER_ARGS, ...extra], port, dir)
@@ -86,14 +92,10 @@ export async function privateSentinels(name = 'ta-primary') {
       sentinelList: sentinels.map((s) => `127.0.0.1:${s.port}`).join(','),
       /** The port the sentinels currently name as the primary's. */
       primaryPort: () => Number(sentinels[0]?.cli('sentinel', 'get-master-addr-by-name', name).split('\n')[1]),
-      async stop() {
-        await Promise.all(nodes.map((n) => n.kill()))
-        rmSync(dir, { recursive: true, force: true })
-      },
+      stop: () => stopNodes(nodes, dir),
     }
   } catch (err) {
-    await Promise.all(nodes.map((n) => n.kill()))
-    rmSync(dir, { recursive: true, force: true })
+    await stopNodes(nodes, dir)
     throw err
   }
 }
@@ -160,14 +162,10 @@ export async function privateCluster(masters = 3, replicasPerMaster = 1) {
         for (const n of [to, from, ...nodes.filter((n) => n !== to && n !== from && n.cli('role').startsWith('master'))]) n.cli('cluster', 'setslot', slot, 'node', toId)
         return to
       },
-      async stop() {
-        await Promise.all(nodes.map((n) => n.kill()))
-        rmSync(dir, { recursive: true, force: true })
-      },
+      stop: () => stopNodes(nodes, dir),
     }
   } catch (err) {
-    await Promise.all(nodes.map((n) => n.kill()))
-    rmSync(dir, { recursive: true, force: true })
+    await stopNodes(nodes, dir)
     throw err
   }
 }
