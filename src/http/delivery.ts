@@ -2,9 +2,8 @@ import { Elysia, ElysiaCustomStatusResponse } from 'elysia'
 import { acceptsGzip } from './accept-encoding.ts'
 import { resolveCachePolicy, type CachePolicy, type CachePolicyTable } from './cache-policy.ts'
 import { CacheResult, GZIP_MIN_BYTES, isCompressible, ReadyResponse } from './ready-response.ts'
-import { applyProfile, type Exchange } from './edge.ts'
+import { applyExchange, type Exchange } from './edge.ts'
 import type { IdentityBodies } from './identity-bodies.ts'
-import { REQUEST_ID_HEADER } from './request-id.ts'
 import { serveReady } from './serve-ready.ts'
 
 // The one place responses leave the app: every handler result becomes a ReadyResponse (or already
@@ -44,8 +43,7 @@ function contentHeaders(set: { headers: Record<string, unknown> }): Record<strin
 async function finishRaw(res: Response, request: Request, policy: CachePolicy, exchange: Exchange): Promise<Response> {
   const headers = new Headers(res.headers)
   if (!headers.has('cache-control')) headers.set('cache-control', res.status >= 400 ? 'no-store' : policy.cacheControl)
-  applyProfile(headers, exchange.edge)
-  headers.set(REQUEST_ID_HEADER, exchange.requestId)
+  applyExchange(headers, exchange)
   const type = headers.get('content-type') ?? ''
   const compressible = isCompressible(type) && res.status !== 206 && res.status !== 204 && res.status !== 304
   if (compressible) headers.set('vary', [headers.get('vary'), 'Accept-Encoding', ...policy.vary].filter(Boolean).join(', '))

@@ -76,15 +76,15 @@ export class Edge {
 
   /** Adds the exchange's headers to a response built elsewhere (errors, refusals, plugins); returns it. */
   finish(response: Response, exchange: Exchange): Response {
-    const headers = response.headers
-    applyProfile(headers, exchange.edge)
-    headers.set(REQUEST_ID_HEADER, exchange.requestId)
+    applyExchange(response.headers, exchange)
     return response
   }
 }
 
-/** A profile's headers into `headers` (Vary merged with what is there). */
-export function applyProfile(headers: Headers, edge: EdgeProfile): void {
+/** An exchange's headers into `headers`: its profile's (Vary merged with what is there) and its id. */
+export function applyExchange(headers: Headers, exchange: Exchange): void {
+  const { edge } = exchange
   for (const [name, value] of edge.pairs) headers.set(name, value)
   if (edge.vary) headers.set('vary', varyWith(headers.get('vary'), edge.vary))
+  headers.set(REQUEST_ID_HEADER, exchange.requestId)
 }
