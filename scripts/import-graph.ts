@@ -19,7 +19,7 @@ const SRC = join(ROOT, 'src')
 
 /** Lower layers never import higher ones. */
 const LAYERS: [RegExp, number, string][] = [
-  [/^(config|version|redact)\.ts$|^types\.d\.ts$/, 0, 'base'],
+  [/^(config|config-parsers|version|redact)\.ts$|^types\.d\.ts$/, 0, 'base'],
   [/^platform\//, 1, 'platform'],
   [/^cache\//, 2, 'cache'],
   [/^http\//, 3, 'http'],

@@ -1,4 +1,4 @@
-import type { Rate } from '../config.ts'
+import type { Rate } from '../config-parsers.ts'
 
 // A fixed-window counter in this process's memory, synchronous, for the cached public reads: the
 // fast path answers them at tens of thousands per second, where a Redis round trip (or even a

@@ -1,5 +1,6 @@
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, RLWrapperTimeouts, type RateLimiterAbstract } from 'rate-limiter-flexible'
-import type { Config, Rate } from '../config.ts'
+import type { Rate } from '../config-parsers.ts'
+import type { Config } from '../config.ts'
 import type { RedisClient } from '../platform/redis.ts'
 import { jsonError } from './errors.ts'
 import { LocalWindow } from './local-rate-limit.ts'
