@@ -157,6 +157,7 @@ async function prepare(sql: Sql, videos: number): Promise<void> {
   }
   // Fresh statistics and visibility map: what a database that has been running a while has.
   await sql`VACUUM ANALYZE segments`
+  await sql`VACUUM ANALYZE search_postings`
   await sql`VACUUM ANALYZE transcripts`
   await sql`VACUUM ANALYZE videos`
 }
@@ -165,7 +166,7 @@ interface Environment {
   version: string
   sharedBuffers: string
   segments: number
-  /** name → size, the heap first, then every index on segments */
+  /** name → size: the heap, every index on segments, then the search postings and their index */
   sizes: [string, string][]
   /** segments + its indexes exceed shared_buffers */
   spills: boolean
@@ -182,12 +183,19 @@ async function environment(sql: Sql): Promise<Environment> {
     SELECT c.relname AS name, pg_size_pretty(pg_relation_size(c.oid)) AS size
     FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
     WHERE i.indrelid = 'segments'::regclass ORDER BY c.relname`
+  const [postings] = await sql<{ table: string; index: string }[]>`
+    SELECT pg_size_pretty(pg_table_size('search_postings')) AS table, pg_size_pretty(pg_indexes_size('search_postings')) AS index`
   if (!row) throw new Error('bench: no server settings')
   return {
     version: row.version,
     sharedBuffers: row.shared_buffers,
     segments: Number(row.segments),
-    sizes: [['heap', row.table], ...indexes.map((i): [string, string] => [i.name, i.size])],
+    sizes: [
+      ['heap', row.table],
+      ...indexes.map((i): [string, string] => [i.name, i.size]),
+      ['search_postings', postings?.table ?? '?'],
+      ['its index', postings?.index ?? '?'],
+    ],
     spills: Number(row.search_bytes) > Number(row.buffers_bytes),
   }
 }
@@ -275,10 +283,11 @@ async function measureSize(videos: number): Promise<SizeResult> {
   }
 }
 
-/** EXPLAIN (ANALYZE, BUFFERS) of a measured query, indented as psql prints it. */
+/** EXPLAIN (ANALYZE, BUFFERS) of a measured query's statements (one per tier level read, or the GIN one), indented as psql prints them. */
 async function textPlan(sql: Sql, m: Measured, cursors: CursorCodec): Promise<string> {
-  const plan = (await explainSearch(sql, parseSearchQuery(m.raw, cursors), { analyze: true })) as [PlanJson]
-  return renderPlan(plan[0].Plan).join('\n') + `\nExecution Time: ${plan[0]['Execution Time'].toFixed(1)} ms`
+  const { path, plans } = await explainSearch(sql, parseSearchQuery(m.raw, cursors), { analyze: true })
+  const statements = (plans as [PlanJson][]).map(([plan], i) => `statement ${i + 1} of ${plans.length} (${path}):\n${renderPlan(plan.Plan).join('\n')}\nExecution Time: ${plan['Execution Time'].toFixed(1)} ms`)
+  return statements.join('\n')
 }
 
 interface PlanNode {
@@ -323,7 +332,7 @@ async function main(): Promise<void> {
     const segments = `${(r.env.segments / 1e6).toFixed(2)}M segments (${r.videos.toLocaleString('en')} videos × ${SEGMENTS_PER_VIDEO})`
     console.log(`| ${segments} | ${ms(r.p50)} | ${ms(r.p95)} | ${ms(r.max)} | ${(r.p95 / base.p95).toFixed(2)}× | \`${r.slowest.raw.q}\` ${ms(r.slowest.median)} |`)
   }
-  console.log(`\nindex sizes (segments):`)
+  console.log(`\nsizes (segments, then search_postings):`)
   for (const r of results) console.log(`  ${r.videos.toLocaleString('en')} videos: ${r.env.sizes.map(([name, size]) => `${name} ${size}`).join(', ')}`)
   if (last.env.spills) {
     // A common word has a match on most heap pages, so every search reads most of the heap: when it

@@ -29,6 +29,13 @@ describe('embedded database', () => {
       expect(await ready.json()).toEqual({ status: 'ready', database: 'up' })
       const videos = (await (await fetch(`${first.baseUrl}/videos?limit=5`)).json()) as { items: { id: string }[] }
       expect(videos.items).toHaveLength(5)
+      // Both ways a search is ranked work on PGlite: a word from the postings the triggers filled
+      // while seeding, an AND through the GIN index.
+      for (const q of ['know', 'know time']) {
+        const found = (await (await fetch(`${first.baseUrl}/search?q=${encodeURIComponent(q)}&limit=5`)).json()) as { items: { snippet: string }[] }
+        expect({ q, hits: found.items.length }).toEqual({ q, hits: 5 })
+        expect(found.items.every((h) => h.snippet.includes('<mark>know</mark>'))).toBe(true)
+      }
 
       // A second server on the same DATA_DIR gets a clear error instead of corrupting it.
       const second = Bun.spawn(['bun', 'src/main.ts', 'serve'], {

@@ -414,8 +414,9 @@ describe('GET /search query plan', () => {
   const indexesOf = (node: PlanNode): string[] => nodesOf(node).flatMap((n) => (n['Index Name'] ? [n['Index Name']] : []))
 
   async function planOf(raw: Record<string, string>): Promise<PlanNode> {
-    const explained = (await explainSearch(db.sql, parseSearchQuery(raw, testCursors))) as { Plan: PlanNode }[]
-    const plan = explained[0]?.Plan
+    const { path, plans } = await explainSearch(db.sql, parseSearchQuery(raw, testCursors))
+    expect({ raw, path }).toEqual({ raw, path: 'gin' })
+    const plan = (plans[0] as { Plan: PlanNode }[] | undefined)?.[0]?.Plan
     if (!plan) throw new Error('no plan')
     return plan
   }
@@ -425,8 +426,14 @@ describe('GET /search query plan', () => {
     expect(row?.n).toBeGreaterThan(3000)
   })
 
-  test('a search uses a bitmap scan of segments_text_tsv_idx (GIN), with and without filters', async () => {
-    const searches: Record<string, string>[] = [{ q: 'coffee' }, { q: '"pretty good"' }, { q: 'doctor or hospital' }, { q: 'coffee', language: 'en', source: 'whisper' }]
+  // Words, phrases and ORs of up to 3 terms are ranked from search_postings (test/search-tiers.test.ts pins that plan).
+  test('an AND or an OR of more than 3 terms uses a bitmap scan of segments_text_tsv_idx (GIN), with and without filters', async () => {
+    const searches: Record<string, string>[] = [
+      { q: 'coffee time' },
+      { q: '"pretty good" "coffee time"' },
+      { q: 'doctor or hospital or nurse or dentist' },
+      { q: 'coffee time', language: 'en', source: 'whisper' },
+    ]
     for (const raw of searches) {
       const plan = await planOf(raw)
       expect({ raw, indexes: indexesOf(plan) }).toEqual({ raw, indexes: expect.arrayContaining(['segments_text_tsv_idx']) })
@@ -438,8 +445,8 @@ describe('GET /search query plan', () => {
   })
 
   test('a second page keeps the index', async () => {
-    const { scope } = parseSearchQuery({ q: 'coffee' }, testCursors)
-    const plan = await planOf({ q: 'coffee', cursor: testCursors.encode(scope, ['0.1', '1']) })
+    const { scope } = parseSearchQuery({ q: 'coffee time' }, testCursors)
+    const plan = await planOf({ q: 'coffee time', cursor: testCursors.encode(scope, ['0.1', '1']) })
     expect(indexesOf(plan)).toContain('segments_text_tsv_idx')
   })
 })

@@ -8,6 +8,8 @@ import jobFencing from '../../sql/0006_job_fencing.sql' with { type: 'text' }
 import cursorSecret from '../../sql/0008_cursor_secret.sql' with { type: 'text' }
 import deploymentIdentity from '../../sql/0009_deployment_identity.sql' with { type: 'text' }
 import jobOwner from '../../sql/0010_job_owner.sql' with { type: 'text' }
+import searchPostings from '../../sql/0011_search_postings.sql' with { type: 'text' }
+import searchPostingsIndex from '../../sql/0012_search_postings_index.sql' with { type: 'text' }
 
 export interface MigrationFile {
   name: string
@@ -24,4 +26,6 @@ export const MIGRATION_FILES: readonly MigrationFile[] = [
   { name: '0008_cursor_secret.sql', sql: cursorSecret },
   { name: '0009_deployment_identity.sql', sql: deploymentIdentity },
   { name: '0010_job_owner.sql', sql: jobOwner },
+  { name: '0011_search_postings.sql', sql: searchPostings },
+  { name: '0012_search_postings_index.sql', sql: searchPostingsIndex },
 ]

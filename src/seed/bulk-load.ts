@@ -19,7 +19,7 @@ export interface Suspended {
 }
 
 export interface BulkLoadChoice {
-  /** Secondary indexes that back no constraint (segments_text_tsv_idx, ...). */
+  /** Secondary indexes that back no constraint, of segments and of the search postings its triggers fill. */
   indexes: boolean
   foreignKeys: boolean
 }
@@ -51,7 +51,7 @@ export async function suspendForBulkLoad(tx: Tx, incoming: number, choice: BulkL
       FROM pg_index x
       JOIN pg_class i ON i.oid = x.indexrelid
       JOIN pg_namespace n ON n.oid = i.relnamespace
-      WHERE x.indrelid = 'segments'::regclass
+      WHERE x.indrelid IN ('segments'::regclass, 'search_postings'::regclass)
         AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)
       ORDER BY i.relname`
     for (const { schema, name, definition } of indexes) {

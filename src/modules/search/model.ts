@@ -58,7 +58,13 @@ export const SearchHitSchema = t.Object(
       description: 'the segment text around the match, matched words wrapped in <mark>…</mark> (the text is not HTML-escaped)',
       examples: ['you know the <mark>coffee</mark> was pretty good'],
     }),
-    rank: t.Number({ description: 'ts_rank relevance (term frequency, no length normalisation); hits come by rank descending, then segment_id ascending', examples: [0.0607927] }),
+    rank: t.Number({
+      description:
+        'relevance, comparable within one query only; hits come by rank descending, then segment_id ascending. A word, a phrase or an OR of up to 3 ' +
+        'of them: 10 per query term the segment holds (a word, or a two-word phrase), +1 when it holds it twice, +2 three times or more. ' +
+        'Any other query (words ANDed, longer ORs, a video_id filter): ts_rank, which ranks repeated and adjacent words higher.',
+      examples: [21],
+    }),
   },
   { title: 'SearchHit' },
 )

@@ -1,12 +1,18 @@
-import type { TransactionSql } from 'postgres'
+import type { PendingQuery, Row, TransactionSql } from 'postgres'
 import { toPage } from '../../http/pagination.ts'
 import type { Sql } from '../../platform/db.ts'
 import type { SearchHit, SearchResponse } from './model.ts'
+import { filterConditions, needsVideo } from './filters.ts'
 import type { SearchParams } from './params.ts'
+import { rankByTiers, type RunLevel, tierSearchOf } from './tiers.ts'
 
 // Full-text search over transcript segments, one page at a time.
 //
-// The cost of a search is ranking: a common word matches tens of thousands of the 1M segments,
+// A word, or an OR of up to 3 words (with or without exclusions and filters other than video_id),
+// is ranked by tiers from ordered postings (tiers.ts): its cost is the page, not the matches.
+// Every other query (AND, phrases, longer ORs, one video) goes the GIN way described here.
+//
+// The cost of a GIN search is ranking: a common word matches tens of thousands of the 1M segments,
 // and every match must be ranked to know the top page exactly (results are never cut to a
 // sample). So the query works in two steps:
 //   1. rank: the GIN index (segments_text_tsv_idx) finds the matches, each is ranked from its
@@ -48,27 +54,68 @@ const SETTINGS_SQL = `SELECT set_config('plan_cache_mode', 'force_custom_plan', 
 
 export async function searchSegments(sql: Sql, p: SearchParams): Promise<SearchResponse> {
   const started = performance.now()
-  // One round trip for both statements: postgres.js pipelines the array.
-  const [, rows] = await sql.begin('read only', (tx) => [tx.unsafe(SETTINGS_SQL), pageQuery(tx, p)] as const)
+  const rows = await sql.begin('read only', (tx) => searchIn(tx, p, (query) => query as unknown as Promise<{ segment_id: string }[]>))
   const queryTimeMs = Math.round((performance.now() - started) * 100) / 100
   const page = toPage(p.cursors, rows, p.limit, p.scope, (r) => [r.rank_key, r.id_key], toHit)
   return { ...page, query_time_ms: queryTimeMs }
 }
 
-/** The plan of a search, under the same settings (tests assert it uses the GIN index; the benchmark prints it). */
-export async function explainSearch(sql: Sql, p: SearchParams, options: { analyze?: boolean } = {}): Promise<unknown> {
+/** How a search is ranked, as the log and EXPLAIN tests see it. */
+export type SearchPath = 'tiers' | 'gin'
+
+/**
+ * The plans of a search's statements, under the same settings (tests pin their shape; the
+ * benchmark prints them): one per tier level read, or the one GIN statement.
+ */
+export async function explainSearch(sql: Sql, p: SearchParams, options: { analyze?: boolean } = {}): Promise<{ path: SearchPath; plans: unknown[] }> {
   const explain = options.analyze ? 'EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)' : 'EXPLAIN (FORMAT JSON)'
-  const [, rows] = await sql.begin('read only', (tx) => [tx.unsafe(SETTINGS_SQL), tx`${tx.unsafe(explain)} ${pageQuery(tx, p)}`] as const)
-  return rows[0]?.['QUERY PLAN']
+  return sql.begin('read only', async (tx) => {
+    const plans: unknown[] = []
+    // Each level's EXPLAIN ANALYZE runs it; its ids come from the real statement right after.
+    const path = await searchPath(tx, p, async (query) => {
+      const [row] = await tx`${tx.unsafe(explain)} ${query}`
+      plans.push(row?.['QUERY PLAN'])
+      return (await query) as unknown as { segment_id: string }[]
+    }, async (query) => {
+      const [row] = await tx`${tx.unsafe(explain)} ${query}`
+      plans.push(row?.['QUERY PLAN'])
+    })
+    return { path, plans }
+  })
+}
+
+async function searchIn(tx: TransactionSql, p: SearchParams, run: RunLevel): Promise<HitRow[]> {
+  let rows: HitRow[] = []
+  await searchPath(tx, p, run, async (query) => {
+    rows = await query
+  })
+  return rows
+}
+
+/** Settings, then the tier search when the query has one, else the GIN statement; `page` gets the final statement. */
+async function searchPath(tx: TransactionSql, p: SearchParams, run: RunLevel, page: (query: PendingQuery<HitRow[]>) => Promise<void>): Promise<SearchPath> {
+  const [, [shape]] = await Promise.all([
+    tx.unsafe(SETTINGS_SQL),
+    tx<{ positive: string; full: string }[]>`SELECT querytree(q) AS positive, q::text AS full FROM websearch_to_tsquery('english', ${p.q}) q`,
+  ])
+  const tiers = shape ? tierSearchOf(shape, p) : undefined
+  if (!tiers) {
+    await page(pageQuery(tx, p, rankedIds(tx, p)))
+    return 'gin'
+  }
+  const ranked = await rankByTiers(tx, p, tiers, run)
+  const ids = tx`SELECT * FROM unnest(${ranked.map((r) => r.id)}::bigint[], ${ranked.map((r) => r.rank)}::real[]) AS h(id, rank)`
+  await page(pageQuery(tx, p, ids))
+  return 'tiers'
 }
 
 /** Step 2 around step 1: the page's hits with their video, transcript source and snippet. */
-function pageQuery(tx: TransactionSql, p: SearchParams) {
+function pageQuery(tx: TransactionSql, p: SearchParams, ranked: PendingQuery<Row[]>) {
   return tx<HitRow[]>`
     SELECT h.id::text AS id_key, h.rank::text AS rank_key, h.rank,
            s.video_id, v.youtube_id, v.title, v.channel_name, t.source, s.start_ms, s.end_ms,
            ts_headline('english', s.text, query, ${HEADLINE_OPTIONS}) AS snippet
-    FROM (${rankedIds(tx, p)}) h
+    FROM (${ranked}) h
     JOIN segments s ON s.id = h.id
     JOIN transcripts t ON t.id = s.transcript_id
     JOIN videos v ON v.id = s.video_id
@@ -82,7 +129,7 @@ function pageQuery(tx: TransactionSql, p: SearchParams) {
  */
 function rankedIds(sql: TransactionSql, p: SearchParams) {
   const needTranscript = p.source !== undefined || p.videoId !== undefined
-  const needVideo = p.channel !== undefined || p.language !== undefined || p.uploadedFrom !== undefined || p.uploadedTo !== undefined
+  const needVideo = needsVideo(p)
   const q = sql`websearch_to_tsquery('english', ${p.q})`
   // Ranked on the query's positive part (querytree drops the exclusions): an excluded word is
   // absent from every hit, so it cannot tell hits apart, and ts_rank would score every hit of
@@ -100,17 +147,7 @@ function rankedIds(sql: TransactionSql, p: SearchParams) {
       -- index scan: such a query has no hits, like one made only of stop words.
       AND querytree(${q}) <> 'T'
       ${p.videoId !== undefined ? sql`AND t.video_id = ${p.videoId}::uuid` : sql``}
-      ${p.source !== undefined ? sql`AND t.source = ${p.source}` : sql``}
-      ${p.channel !== undefined ? sql`AND v.channel_name = ${p.channel}` : sql``}
-      ${p.language !== undefined ? sql`AND v.language = ${p.language}` : sql``}
-      ${p.uploadedFrom !== undefined ? sql`AND v.uploaded_at >= ${p.uploadedFrom}::timestamptz` : sql``}
-      ${
-        p.uploadedTo === undefined
-          ? sql``
-          : p.uploadedTo.inclusive
-            ? sql`AND v.uploaded_at <= ${p.uploadedTo.at}::timestamptz`
-            : sql`AND v.uploaded_at < ${p.uploadedTo.at}::timestamptz`
-      }
+      ${filterConditions(sql, p)}
     ${p.after ? sql`OFFSET 0` : sql``}`
   if (!p.after) return sql`${ranked} ORDER BY rank DESC, s.id LIMIT ${p.limit + 1}`
   return sql`

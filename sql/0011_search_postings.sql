@@ -1,0 +1,80 @@
+-- Ordered postings for search: one row per (term, segment), in the order a term's top page is read.
+--
+-- The GIN index finds a common word's matches quickly, but ranking them reads every match's heap
+-- row (a word in 4% of 5M segments is 200k random heap reads), so a search's cost grew with the
+-- corpus. Here each term's segments are kept sorted by how often the segment says it (tier 1, 2,
+-- or 3 for three times or more) and then by id: the top page of a word, a phrase, or an OR of
+-- them is read from the front of a few tier lists and stops after one page (see
+-- src/modules/search/tiers.ts).
+--
+-- A term is a lexeme, or two lexemes at adjacent positions ('go get', joined by a space, which no
+-- lexeme holds): the pairs make a two-word phrase one list, as Elasticsearch's index_phrases does.
+--
+-- Statement-level triggers keep the table equal to search_terms(text_tsv) of every segment, in
+-- the same transaction as the write; transcript_id rides along so filters need no segment read.
+CREATE TABLE search_postings (
+  term          text NOT NULL,
+  tier          smallint NOT NULL CHECK (tier BETWEEN 1 AND 3),
+  segment_id    bigint NOT NULL,
+  transcript_id uuid NOT NULL
+);
+
+-- The terms of a segment's text_tsv with their tiers: each lexeme, and each pair of lexemes one
+-- position apart (the phrase operator's <->), counted by occurrences.
+CREATE FUNCTION search_terms(v tsvector) RETURNS TABLE (term text, tier smallint) LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT u.lexeme, least(coalesce(array_length(u.positions, 1), 1), 3)::smallint FROM unnest(v) u
+  UNION ALL
+  SELECT a.lexeme || ' ' || b.lexeme, least(count(*), 3)::smallint
+  FROM unnest(v) a, unnest(a.positions) AS ap(pos), unnest(v) b, unnest(b.positions) AS bp(pos)
+  WHERE bp.pos = ap.pos + 1
+  GROUP BY a.lexeme, b.lexeme
+$$;
+
+CREATE FUNCTION search_postings_add() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO search_postings (term, tier, segment_id, transcript_id)
+  SELECT t.term, t.tier, n.id, n.transcript_id FROM added_segments n, search_terms(n.text_tsv) t;
+  RETURN NULL;
+END $$;
+
+CREATE FUNCTION search_postings_remove() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM search_postings p USING removed_segments o, search_terms(o.text_tsv) t
+  WHERE p.term = t.term AND p.tier = t.tier AND p.segment_id = o.id;
+  RETURN NULL;
+END $$;
+
+CREATE FUNCTION search_postings_replace() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM search_postings p USING removed_segments o, search_terms(o.text_tsv) t
+  WHERE p.term = t.term AND p.tier = t.tier AND p.segment_id = o.id;
+  INSERT INTO search_postings (term, tier, segment_id, transcript_id)
+  SELECT t.term, t.tier, n.id, n.transcript_id FROM added_segments n, search_terms(n.text_tsv) t;
+  RETURN NULL;
+END $$;
+
+CREATE FUNCTION search_postings_clear() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  TRUNCATE search_postings;
+  RETURN NULL;
+END $$;
+
+CREATE TRIGGER segments_postings_add AFTER INSERT ON segments
+  REFERENCING NEW TABLE AS added_segments FOR EACH STATEMENT EXECUTE FUNCTION search_postings_add();
+CREATE TRIGGER segments_postings_remove AFTER DELETE ON segments
+  REFERENCING OLD TABLE AS removed_segments FOR EACH STATEMENT EXECUTE FUNCTION search_postings_remove();
+CREATE TRIGGER segments_postings_replace AFTER UPDATE ON segments
+  REFERENCING OLD TABLE AS removed_segments NEW TABLE AS added_segments FOR EACH STATEMENT EXECUTE FUNCTION search_postings_replace();
+CREATE TRIGGER segments_postings_clear AFTER TRUNCATE ON segments
+  FOR EACH STATEMENT EXECUTE FUNCTION search_postings_clear();
+
+-- Existing segments: writes wait (SHARE lock) so none lands between this copy and the triggers
+-- taking over at commit. About a minute for 5M segments.
+LOCK TABLE segments IN SHARE MODE;
+INSERT INTO search_postings (term, tier, segment_id, transcript_id)
+SELECT t.term, t.tier, s.id, s.transcript_id FROM segments s, search_terms(s.text_tsv) t;
+
+-- The planner picks which tier list drives a combination by its size: per-(term, tier) counts,
+-- gathered now so the first searches after the backfill are planned on them.
+CREATE STATISTICS search_postings_tier_counts (mcv) ON term, tier FROM search_postings;
+ANALYZE search_postings;
