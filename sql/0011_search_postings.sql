@@ -20,13 +20,15 @@ CREATE TABLE search_postings (
 );
 
 -- The terms of a segment's text_tsv with their tiers: each lexeme, and each pair of lexemes one
--- position apart (the phrase operator's <->), counted by occurrences.
+-- position apart (the phrase operator's <->), counted by occurrences. A pair of long words (over
+-- 1,000 bytes together; a lexeme may have 2,047) is left out, as a btree entry holds at most 2,704
+-- bytes: src/modules/search/tiers.ts (MAX_PAIR_BYTES) checks such a phrase on the segment row.
 CREATE FUNCTION search_terms(v tsvector) RETURNS TABLE (term text, tier smallint) LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT u.lexeme, least(coalesce(array_length(u.positions, 1), 1), 3)::smallint FROM unnest(v) u
   UNION ALL
   SELECT a.lexeme || ' ' || b.lexeme, least(count(*), 3)::smallint
   FROM unnest(v) a, unnest(a.positions) AS ap(pos), unnest(v) b, unnest(b.positions) AS bp(pos)
-  WHERE bp.pos = ap.pos + 1
+  WHERE bp.pos = ap.pos + 1 AND octet_length(a.lexeme) + 1 + octet_length(b.lexeme) <= 1000
   GROUP BY a.lexeme, b.lexeme
 $$;
 
@@ -73,6 +75,11 @@ CREATE TRIGGER segments_postings_clear AFTER TRUNCATE ON segments
 LOCK TABLE segments IN SHARE MODE;
 INSERT INTO search_postings (term, tier, segment_id, transcript_id)
 SELECT t.term, t.tier, s.id, s.transcript_id FROM segments s, search_terms(s.text_tsv) t;
+
+-- Searches read the index only where the visibility map says a page is all visible, which takes
+-- a vacuum: by default autovacuum waits for inserts of 20% of the table (8M rows at 5M segments),
+-- here 1% (about 500 transcripts of 100 segments at that size).
+ALTER TABLE search_postings SET (autovacuum_vacuum_insert_scale_factor = 0.01);
 
 -- The planner picks which tier list drives a combination by its size: per-(term, tier) counts,
 -- gathered now so the first searches after the backfill are planned on them.

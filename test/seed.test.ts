@@ -242,21 +242,21 @@ describe('seed: all or nothing', () => {
     expect(read[0]?.j?.nested).toEqual(['\\', '\t'])
   })
 
-  test('bulk-load mode puts back every foreign key and index of segments exactly as it was', async () => {
+  test('bulk-load mode puts back every foreign key and index of segments and of its search postings exactly as it was', async () => {
     const db = await createTestDatabase({ migrated: true })
     try {
       const definitions = (sql: Sql) => sql<{ name: string; definition: string }[]>`
         SELECT conname AS name, pg_get_constraintdef(oid) AS definition FROM pg_constraint WHERE conrelid = 'segments'::regclass
         UNION ALL
-        SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = 'segments'::regclass
+        SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid IN ('segments'::regclass, 'search_postings'::regclass)
         ORDER BY 1, 2`
       const before = await definitions(db.sql)
       expect(before.map((d) => d.name)).toContain('segments_text_tsv_idx')
       await db.sql.begin(async (tx) => {
         const suspended = await suspendForBulkLoad(tx, 1_000_000, { indexes: true, foreignKeys: true })
-        expect(suspended.map((s) => s.name).sort()).toEqual(['segments_text_tsv_idx', 'segments_transcript_id_fkey', 'segments_video_id_fkey'])
+        expect(suspended.map((s) => s.name).sort()).toEqual(['search_postings_order_idx', 'segments_text_tsv_idx', 'segments_transcript_id_fkey', 'segments_video_id_fkey'])
         const [left] = await tx<{ n: number }[]>`
-          SELECT (SELECT count(*) FROM pg_indexes WHERE tablename = 'segments' AND indexname = 'segments_text_tsv_idx')
+          SELECT (SELECT count(*) FROM pg_indexes WHERE indexname IN ('segments_text_tsv_idx', 'search_postings_order_idx'))
                + (SELECT count(*) FROM pg_constraint WHERE conrelid = 'segments'::regclass AND contype = 'f') AS n`
         expect(Number(left?.n)).toBe(0)
         await restoreAfterBulkLoad(tx, suspended, () => {})

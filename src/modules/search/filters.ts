@@ -9,16 +9,25 @@ export const needsVideo = (p: SearchParams): boolean =>
 
 /** `AND …` for each filter given other than video_id (empty when none is). */
 export function filterConditions(sql: TransactionSql, p: SearchParams) {
+  return sql`${p.source !== undefined ? sql`AND t.source = ${p.source}` : sql``} ${videoConditions(sql, p)}`
+}
+
+/**
+ * `AND …` on `v` for the video filters (channel, language, upload dates). The dates are written on
+ * videos_uploaded_at_id_idx's expression (a NULL upload date matches neither bound), so counting
+ * the videos in a date range reads that index instead of the table.
+ */
+export function videoConditions(sql: TransactionSql, p: SearchParams) {
+  const uploaded = sql`COALESCE(v.uploaded_at, '-infinity'::timestamptz)`
   return sql`
-    ${p.source !== undefined ? sql`AND t.source = ${p.source}` : sql``}
     ${p.channel !== undefined ? sql`AND v.channel_name = ${p.channel}` : sql``}
     ${p.language !== undefined ? sql`AND v.language = ${p.language}` : sql``}
-    ${p.uploadedFrom !== undefined ? sql`AND v.uploaded_at >= ${p.uploadedFrom}::timestamptz` : sql``}
+    ${p.uploadedFrom !== undefined ? sql`AND ${uploaded} >= ${p.uploadedFrom}::timestamptz` : sql``}
     ${
       p.uploadedTo === undefined
         ? sql``
         : p.uploadedTo.inclusive
-          ? sql`AND v.uploaded_at <= ${p.uploadedTo.at}::timestamptz`
-          : sql`AND v.uploaded_at < ${p.uploadedTo.at}::timestamptz`
+          ? sql`AND ${uploaded} <= ${p.uploadedTo.at}::timestamptz AND v.uploaded_at IS NOT NULL`
+          : sql`AND ${uploaded} < ${p.uploadedTo.at}::timestamptz AND v.uploaded_at IS NOT NULL`
     }`
 }

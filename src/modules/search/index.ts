@@ -39,7 +39,7 @@ export function searchRoutes(deps: SearchRouteDeps) {
       summary: 'Full-text search over transcript segments',
       description:
         "PostgreSQL full text (English stemming, `websearch_to_tsquery` syntax) over every transcript segment, most relevant first " +
-        '(`ts_rank`, ties by segment id). Each hit carries its video title, channel and a snippet with the matched words in `<mark>`. ' +
+        '(ties by segment id; how `rank` is computed is in its description). Each hit carries its video title, channel and a snippet with the matched words in `<mark>`. ' +
         'Filters narrow by video, channel, language, transcript source and upload date. ' +
         `Cursor-paginated: pass \`page_info.next_cursor\` as \`cursor\` with the same q and filters (400 \`invalid_cursor\` otherwise); ` +
         `\`limit\` ${1}..${SEARCH_LIMIT_MAX}, default ${SEARCH_LIMIT_DEFAULT}. ` +

@@ -4,7 +4,7 @@ import type { Sql } from '../../platform/db.ts'
 import type { SearchHit, SearchResponse } from './model.ts'
 import { filterConditions, needsVideo } from './filters.ts'
 import type { SearchParams } from './params.ts'
-import { rankByTiers, type RunLevel, tierSearchOf } from './tiers.ts'
+import { rankByTiers, type RunStatement, tierSearchOf } from './tiers.ts'
 
 // Full-text search over transcript segments, one page at a time.
 //
@@ -52,61 +52,62 @@ const SETTINGS_SQL = `SELECT set_config('plan_cache_mode', 'force_custom_plan', 
   set_config('max_parallel_workers_per_gather', '0', true), set_config('work_mem', '32MB', true),
   set_config('extra_float_digits', '1', true)`
 
+/**
+ * One snapshot for all of a search's statements (a tier search reads level by level, then the
+ * page): a segment rewritten meanwhile can neither show twice nor be missed.
+ */
+const SNAPSHOT = 'isolation level repeatable read read only'
+
 export async function searchSegments(sql: Sql, p: SearchParams): Promise<SearchResponse> {
   const started = performance.now()
-  const rows = await sql.begin('read only', (tx) => searchIn(tx, p, (query) => query as unknown as Promise<{ segment_id: string }[]>))
+  const rows = await sql.begin(SNAPSHOT, async (tx) => {
+    const { page } = await statements(tx, p, async (statement) => await statement)
+    return await page
+  })
   const queryTimeMs = Math.round((performance.now() - started) * 100) / 100
   const page = toPage(p.cursors, rows, p.limit, p.scope, (r) => [r.rank_key, r.id_key], toHit)
   return { ...page, query_time_ms: queryTimeMs }
 }
 
-/** How a search is ranked, as the log and EXPLAIN tests see it. */
+/** How a search is ranked: from the tier lists (tiers.ts) or through the GIN index. */
 export type SearchPath = 'tiers' | 'gin'
 
 /**
  * The plans of a search's statements, under the same settings (tests pin their shape; the
- * benchmark prints them): one per tier level read, or the one GIN statement.
+ * benchmark prints them): one per tier level read, then the page's.
  */
 export async function explainSearch(sql: Sql, p: SearchParams, options: { analyze?: boolean } = {}): Promise<{ path: SearchPath; plans: unknown[] }> {
   const explain = options.analyze ? 'EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)' : 'EXPLAIN (FORMAT JSON)'
-  return sql.begin('read only', async (tx) => {
+  return sql.begin(SNAPSHOT, async (tx) => {
     const plans: unknown[] = []
-    // Each level's EXPLAIN ANALYZE runs it; its ids come from the real statement right after.
-    const path = await searchPath(tx, p, async (query) => {
+    const explained = async <T extends readonly object[]>(query: PendingQuery<T>) => {
       const [row] = await tx`${tx.unsafe(explain)} ${query}`
       plans.push(row?.['QUERY PLAN'])
-      return (await query) as unknown as { segment_id: string }[]
-    }, async (query) => {
-      const [row] = await tx`${tx.unsafe(explain)} ${query}`
-      plans.push(row?.['QUERY PLAN'])
+    }
+    // A tier level's ids decide the next statement, so each is explained, then run for real.
+    const { path, page } = await statements(tx, p, async (statement) => {
+      await explained(statement)
+      return await statement
     })
+    await explained(page)
     return { path, plans }
   })
 }
 
-async function searchIn(tx: TransactionSql, p: SearchParams, run: RunLevel): Promise<HitRow[]> {
-  let rows: HitRow[] = []
-  await searchPath(tx, p, run, async (query) => {
-    rows = await query
-  })
-  return rows
-}
-
-/** Settings, then the tier search when the query has one, else the GIN statement; `page` gets the final statement. */
-async function searchPath(tx: TransactionSql, p: SearchParams, run: RunLevel, page: (query: PendingQuery<HitRow[]>) => Promise<void>): Promise<SearchPath> {
+/**
+ * Runs the settings and, for a tier search, its levels (through `run`); returns the statement
+ * that makes the page, not yet run: from the ranked ids, or the whole GIN search.
+ */
+async function statements(tx: TransactionSql, p: SearchParams, run: RunStatement): Promise<{ path: SearchPath; page: PendingQuery<HitRow[]> }> {
   const [, [shape]] = await Promise.all([
     tx.unsafe(SETTINGS_SQL),
     tx<{ positive: string; full: string }[]>`SELECT querytree(q) AS positive, q::text AS full FROM websearch_to_tsquery('english', ${p.q}) q`,
   ])
   const tiers = shape ? tierSearchOf(shape, p) : undefined
-  if (!tiers) {
-    await page(pageQuery(tx, p, rankedIds(tx, p)))
-    return 'gin'
-  }
+  if (!tiers) return { path: 'gin', page: pageQuery(tx, p, rankedIds(tx, p)) }
   const ranked = await rankByTiers(tx, p, tiers, run)
   const ids = tx`SELECT * FROM unnest(${ranked.map((r) => r.id)}::bigint[], ${ranked.map((r) => r.rank)}::real[]) AS h(id, rank)`
-  await page(pageQuery(tx, p, ids))
-  return 'tiers'
+  return { path: 'tiers', page: pageQuery(tx, p, ids) }
 }
 
 /** Step 2 around step 1: the page's hits with their video, transcript source and snippet. */

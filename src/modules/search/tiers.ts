@@ -1,5 +1,5 @@
 import type { PendingQuery, Row, TransactionSql } from 'postgres'
-import { filterConditions, needsVideo } from './filters.ts'
+import { filterConditions, needsVideo, videoConditions } from './filters.ts'
 import type { SearchParams } from './params.ts'
 
 // The top page of a word, a phrase, or an OR of them, read from ordered postings (sql/0011)
@@ -53,14 +53,18 @@ interface Phrase {
   gaps: number[]
 }
 
+/** The longest pair search_terms (sql/0011) stores, in bytes: a btree entry holds at most 2,704. */
+const MAX_PAIR_BYTES = 1000
+
 /**
  * A phrase's terms: a word is itself; adjacent words are their pairs, exact for two words (the
- * pair is the phrase) and a superset for more; words farther apart are the words, checked after.
+ * pair is the phrase) and a superset for more; words farther apart, or too long to be paired, are
+ * the words, checked after.
  */
 function termsOf(p: Phrase): { terms: string[]; verify: boolean } {
   if (p.words.length === 1) return { terms: p.words, verify: false }
-  if (p.gaps.some((g) => g !== 1)) return { terms: p.words, verify: true }
   const pairs = p.words.slice(1).map((word, i) => `${p.words[i]} ${word}`)
+  if (p.gaps.some((g) => g !== 1) || pairs.some((pair) => Buffer.byteLength(pair) > MAX_PAIR_BYTES)) return { terms: p.words, verify: true }
   return { terms: pairs, verify: pairs.length > 1 }
 }
 
@@ -131,16 +135,28 @@ export interface RankedId {
   rank: number
 }
 
-/** Runs one level's statement; explainSearch swaps in an EXPLAIN of it. */
-export type RunLevel = (query: PendingQuery<Row[]>) => Promise<{ segment_id: string }[]>
+/** Runs one of the search's statements; explainSearch swaps in an EXPLAIN of it, then runs it. */
+export type RunStatement = (query: PendingQuery<Row[]>) => Promise<readonly Row[]>
+
+/**
+ * Video filters that leave at most this many videos rank those videos' segments directly: a
+ * common word's tier lists hold few of their segments, so the walk would read most of the lists
+ * (every posting of `know` at 5M segments, 240 ms, for a date range no video is in).
+ */
+const FEW_VIDEOS = 50
 
 /**
  * The ids (with ranks) of the page after the cursor, limit + 1 of them when there are that many.
  * Runs in the caller's transaction, with hash joins off: a combination is a nested loop (or merge)
  * over id-ordered index scans that stops at the page's size, never a hash of a whole tier list.
  */
-export async function rankByTiers(tx: TransactionSql, p: SearchParams, search: TierSearch, run: RunLevel): Promise<RankedId[]> {
+export async function rankByTiers(tx: TransactionSql, p: SearchParams, search: TierSearch, run: RunStatement): Promise<RankedId[]> {
   await tx`SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_bitmapscan', 'off', true)`
+  if (needsVideo(p)) {
+    const [count] = await tx<{ few: boolean }[]>`
+      SELECT count(*) <= ${FEW_VIDEOS} AS few FROM (SELECT 1 FROM videos v WHERE true ${videoConditions(tx, p)} LIMIT ${FEW_VIDEOS + 1}) x`
+    if (count?.few) return rankInVideos(tx, p, search, run)
+  }
   const after = p.after ? { rank: Number(p.after.rank), id: p.after.id } : undefined
   const found: RankedId[] = []
   for (const level of levelsOf(search)) {
@@ -151,9 +167,28 @@ export async function rankByTiers(tx: TransactionSql, p: SearchParams, search: T
     const parts = level.combinations.map((c) => combinationQuery(tx, p, search, c, afterId, need))
     const union = parts.reduce((acc, part) => tx`${acc} UNION ALL ${part}`)
     const rows = await run(tx`SELECT segment_id::text FROM (${union}) c ORDER BY segment_id LIMIT ${need}`)
-    for (const r of rows) found.push({ id: r.segment_id, rank: level.rank })
+    for (const r of rows) found.push({ id: String(r.segment_id), rank: level.rank })
   }
   return found
+}
+
+/**
+ * The same page, ranked from the segments of the few videos the filters leave: the tier rank
+ * computed from each matching segment's terms (search_terms, as the postings were made), so a
+ * walk can go either way page by page as videos come and go.
+ */
+async function rankInVideos(tx: TransactionSql, p: SearchParams, search: TierSearch, run: RunStatement): Promise<RankedId[]> {
+  const rank = tx`(SELECT sum(${WORD_RANK} + st.tier) FROM search_terms(s.text_tsv) st WHERE st.term = ANY(${search.terms}::text[]))::real`
+  // OFFSET 0: the cursor's test reads the rank computed once per row.
+  const rows = await run(tx`
+    SELECT c.segment_id::text, c.rank FROM (
+      SELECT s.id AS segment_id, ${rank} AS rank
+      FROM videos v JOIN transcripts t ON t.video_id = v.id JOIN segments s ON s.transcript_id = t.id
+      WHERE s.text_tsv @@ websearch_to_tsquery('english', ${p.q}) ${filterConditions(tx, p)}
+      OFFSET 0) c
+    ${p.after ? tx`WHERE c.rank < ${p.after.rank}::real OR (c.rank = ${p.after.rank}::real AND c.segment_id > ${p.after.id}::bigint)` : tx``}
+    ORDER BY c.rank DESC, c.segment_id LIMIT ${p.limit + 1}`)
+  return rows.map((r) => ({ id: String(r.segment_id), rank: Number(r.rank) }))
 }
 
 /** The segments of one combination after `afterId`, in id order, at most `need`. */
