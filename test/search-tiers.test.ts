@@ -585,6 +585,9 @@ describe('tier path pagination', () => {
   })
 })
 
+type PlanNode = { 'Node Type': string; 'Index Name'?: string; 'Relation Name'?: string; Plans?: PlanNode[] }
+const nodesOf = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(nodesOf)]
+
 describe('random queries against the SQL truth', () => {
   // A differential check over both paths: random ORs, exclusions, phrases and ANDs of 4 words over
   // a random corpus, each walked page by page and compared with one big SQL query ranked the
@@ -651,6 +654,11 @@ describe('random queries against the SQL truth', () => {
       const { q, terms, and } = randomQuery()
       const params: Record<string, string> = { q, limit: String(pick([13, 37, 200])) }
       if (random() < 0.3) params.source = pick(['whisper', 'youtube'])
+      // Chan F's video passes both: a channel leaves one video (ranked from its segments), a date
+      // floor every video (the tier lists walked with the filter)
+      const videoFilter = random()
+      if (videoFilter < 0.2) params.channel = 'Chan F'
+      else if (videoFilter < 0.4) params.date_from = '2000-01-01'
       // tiers: an OR of words and two-word phrases, of at most 3 distinct terms; else GIN
       const path = !and && terms.length <= 3 ? 'tiers' : 'gin'
       expect({ params, path: await pathOf(params) }).toEqual({ params, path })
@@ -684,6 +692,18 @@ describe('random queries against the SQL truth', () => {
     expect(seen.gin).toBeGreaterThan(5)
     expect(seen.hits).toBeGreaterThan(3000)
   }, 60_000)
+
+  test('a video filter leaving few videos ranks their segments; one leaving many walks the tier lists', async () => {
+    const indexesOf = async (raw: Record<string, string>) => {
+      const { path, plans } = await explainSearch(db.sql, parseSearchQuery(raw, testCursors))
+      const names = (plans as { Plan: PlanNode }[][]).flatMap((p) => p.flatMap((x) => nodesOf(x.Plan).flatMap((n) => (n['Index Name'] ? [n['Index Name']] : []))))
+      return { path, postings: names.includes('search_postings_order_idx') }
+    }
+    const [videos] = await db.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM videos WHERE uploaded_at >= '2000-01-01'`
+    expect(videos?.n).toBeGreaterThan(50)
+    expect(await indexesOf({ q: 'glorpus', channel: 'Chan F' })).toEqual({ path: 'tiers', postings: false })
+    expect(await indexesOf({ q: 'glorpus', date_from: '2000-01-01' })).toEqual({ path: 'tiers', postings: true })
+  })
 })
 
 describe('a transcript with long words', () => {
@@ -738,8 +758,6 @@ describe('a transcript with long words', () => {
 })
 
 describe('query plans', () => {
-  type PlanNode = { 'Node Type': string; 'Index Name'?: string; 'Relation Name'?: string; Plans?: PlanNode[] }
-  const nodesOf = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(nodesOf)]
 
   async function plansOf(raw: Record<string, string>) {
     const { path, plans } = await explainSearch(db.sql, parseSearchQuery(raw, testCursors))
