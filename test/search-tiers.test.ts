@@ -6,6 +6,7 @@ import { seedDatabase } from '../src/seed/index.ts'
 import type { Sql } from '../src/platform/db.ts'
 import { testApp, testCursors } from './support/app.ts'
 import { createTestDatabase, type TestDatabase } from './support/postgres.ts'
+import { walkPages } from './support/search-pages.ts'
 
 // GET /search's two ranking paths against real PostgreSQL: the tier path (a word, a phrase, or an
 // OR of them, of up to 3 distinct terms, ranked from search_postings: 9 + tier per term the
@@ -470,19 +471,8 @@ describe('tier path pagination', () => {
     return rows.map((r) => ({ id: Number(r.id), rank: r.rank }))
   }
 
-  async function walk(params: Record<string, string>, limit: number, request = testApp(db.sql).request): Promise<Hit[]> {
-    const hits: Hit[] = []
-    let cursor: string | null = null
-    for (let pages = 0; pages < 1000; pages++) {
-      const body: SearchBody = await ok({ ...params, limit: String(limit), ...(cursor ? { cursor } : {}) }, request)
-      hits.push(...body.items)
-      expect(body.page_info.has_next_page).toBe(body.page_info.next_cursor !== null)
-      if (body.page_info.has_next_page) expect(body.items).toHaveLength(limit)
-      cursor = body.page_info.next_cursor
-      if (!cursor) return hits
-    }
-    throw new Error('pagination did not end')
-  }
+  const walk = (params: Record<string, string>, limit: number, request = testApp(db.sql).request): Promise<Hit[]> =>
+    walkPages(limit, (cursor) => ok({ ...params, limit: String(limit), ...(cursor ? { cursor } : {}) }, request))
 
   for (const v of VARIANTS) {
     test(`walking every page is exactly the SQL truth (${v.label}), at limits 37 and 200`, async () => {
@@ -670,15 +660,8 @@ describe('random queries against the SQL truth', () => {
         WHERE s.video_id = ${VF} AND s.text_tsv @@ q AND querytree(q) <> 'T'
           ${params.source ? db.sql`AND t.source = ${params.source}` : db.sql``}
         ORDER BY rank DESC, s.id`
-      const walked: { id: number; rank: number }[] = []
-      let cursor: string | null = null
-      for (let pages = 0; ; pages++) {
-        if (pages > 100) throw new Error(`${JSON.stringify(params)}: pagination did not end`)
-        const body: SearchBody = await ok({ ...params, ...(cursor ? { cursor } : {}) }, request)
-        walked.push(...body.items.map((h) => ({ id: h.segment_id, rank: h.rank })))
-        cursor = body.page_info.next_cursor
-        if (!cursor) break
-      }
+      const hits = await walkPages(Number(params.limit), (cursor) => ok({ ...params, ...(cursor ? { cursor } : {}) }, request))
+      const walked = hits.map((h) => ({ id: h.segment_id, rank: h.rank }))
       seen.hits += walked.length
       const expected = truth.map((r) => ({ id: Number(r.id), rank: r.rank }))
       // compared in full below; the first difference first, so a failure names the query and the spot

@@ -4,6 +4,7 @@ import { explainSearch } from '../src/modules/search/queries.ts'
 import { seedDatabase } from '../src/seed/index.ts'
 import { testApp, testCursors } from './support/app.ts'
 import { createTestDatabase, type TestDatabase } from './support/postgres.ts'
+import { walkPages } from './support/search-pages.ts'
 
 // GET /search against real PostgreSQL full text. The fixture words (zorblax, quibbit, plinko,
 // wibble, snorkwheeze) are not in the seed's vocabulary, so the seeded rows used for the EXPLAIN test never
@@ -333,19 +334,8 @@ describe('GET /search errors', () => {
 describe('GET /search pagination', () => {
   const Q = 'plinko wibble'
 
-  async function walk(limit: number, extra: Record<string, string> = {}): Promise<Hit[]> {
-    const hits: Hit[] = []
-    let cursor: string | null = null
-    for (let pages = 0; pages < 1000; pages++) {
-      const body: SearchBody = await ok({ q: Q, limit: String(limit), ...extra, ...(cursor ? { cursor } : {}) })
-      hits.push(...body.items)
-      expect(body.page_info.has_next_page).toBe(body.page_info.next_cursor !== null)
-      if (body.page_info.has_next_page) expect(body.items).toHaveLength(limit)
-      cursor = body.page_info.next_cursor
-      if (!cursor) return hits
-    }
-    throw new Error('pagination did not end')
-  }
+  const walk = (limit: number, extra: Record<string, string> = {}): Promise<Hit[]> =>
+    walkPages(limit, (cursor) => ok({ q: Q, limit: String(limit), ...extra, ...(cursor ? { cursor } : {}) }))
 
   test('walking every page returns each match exactly once, in rank order, the same as one big query', async () => {
     const truth = await db.sql<{ id: string; rank: number }[]>`
