@@ -89,8 +89,15 @@ function itemReads(deadlineMs?: number) {
     async start() {
       await cache.start()
       await set.start()
-      await until(() => (set.replicas[0] as { inRotation: boolean }).inRotation, 3000, 'the replica in rotation')
-      // Fills wait for the startup floor (the primary's position when the reads were made), read at once.
+      const r = set.replicas[0] as ReplicaSet['replicas'][number]
+      await until(() => r.inRotation, 3000, 'the replica in rotation')
+      // Fills wait for the startup floor (the primary's position when the reads were made, read at
+      // once), and it covers the previous test's last write: the replica applies that commit only
+      // APPLY_DELAY_MS after it was made, and the monitor sees it at its next poll. Each test starts
+      // once the replica has replayed everything the primary had now (so also the floor, read earlier
+      // on the same connection), instead of racing that write's delay against the first fill.
+      const written = await set.primaryLsn()
+      await until(() => r.replayed >= written, APPLY_DELAY_MS + 1000, 'the replica caught up with the earlier writes')
       let warmUps = 0
       await until(async () => (await read(2, `warm-up-${warmUps++}`)).value === 'cold' && reads.counts.get('replica') === 1, 2000, 'a first fill from the replica')
     },
