@@ -175,12 +175,15 @@ test('fills of what no write touched since go to the replica, list and search to
   for (const [i, f] of after.entries()) expect((f.replica ?? 0) - ((before[i] as Record<string, number>).replica ?? 0)).toBe(10)
 
   // Every PATCH bumped the list and search namespaces: their fills use the replica once it has the last one.
+  // Each probe asks a key no earlier one asked (a channel of its own, like the search term): a page
+  // filled from the primary while the replica still lacked the last PATCH is cached, and a probe
+  // repeating its key would be answered from the cache with no fill at all, whatever the replica has.
   let k = 0
   await until(
     async () => {
       const server = servers[k % 2] as ServerProcess
       const was = (await fills(server)).replica ?? 0
-      const list = await fetch(`${server.baseUrl}/videos?limit=${(k % 40) + 1}&sort=created_at`)
+      const list = await fetch(`${server.baseUrl}/videos?limit=${(k % 40) + 1}&sort=created_at&channel=probe-${k}`)
       const search = await fetch(`${server.baseUrl}/search?q=cold${k++}`)
       expect([list.status, search.status]).toEqual([200, 200])
       return ((await fills(server)).replica ?? 0) - was === 2
