@@ -11,9 +11,8 @@
 #   scripts/private-postgres.sh crash PORT                       # SIGKILL to its postmaster and every backend (a dead host)
 #   scripts/private-postgres.sh pause|resume PORT                # SIGSTOP/SIGCONT to them (a hung host: connections stay open, nothing answers)
 #
-# Full-text search ranks every matching segment, so it is only fast when the segments table and
-# its GIN index stay in shared_buffers (about 260 MB for the 1M-segment seed): 128MB, Debian's
-# default, leaves them to the OS page cache and makes broad queries 3-4x slower.
+# Production-like memory: 1GB of shared_buffers by default, where Debian's 128MB leaves most of a
+# large seed to the OS page cache.
 set -euo pipefail
 cmd="${1:?usage: private-postgres.sh start|stop|halt [PORT] [SHARED_BUFFERS]}"
 port="${2:-55432}"
