@@ -8,9 +8,9 @@ import { rankByTiers, type RunStatement, tierSearchOf } from './tiers.ts'
 
 // Full-text search over transcript segments, one page at a time.
 //
-// A word, or an OR of up to 3 words (with or without exclusions and filters other than video_id),
-// is ranked by tiers from ordered postings (tiers.ts): its cost is the page, not the matches.
-// Every other query (AND, phrases, longer ORs, one video) goes the GIN way described here.
+// A word, a phrase, or an OR of them of up to 3 terms (with or without exclusions and filters other
+// than video_id) is ranked by tiers from ordered postings (tiers.ts): its cost is the page, not
+// the matches. Every other query (AND, longer ORs, one video) goes the GIN way described here.
 //
 // The cost of a GIN search is ranking: a common word matches tens of thousands of the 1M segments,
 // and every match must be ranked to know the top page exactly (results are never cut to a

@@ -21,7 +21,8 @@ import type { SearchParams } from './params.ts'
 /** The most distinct terms combined: 3 terms have 63 combinations in 15 rank levels; more go through GIN. */
 const MAX_TERMS = 3
 const TIERS = [1, 2, 3] as const
-const WORD_RANK = 9
+/** A held term adds this plus its tier: 10, 11 or 12. */
+const TERM_RANK = 9
 
 export interface TierSearch {
   /** Distinct terms: lexemes as the English parser stems them, or 'a b' pairs of a phrase. */
@@ -99,8 +100,9 @@ function orOfPhrases(text: string): Phrase[] | undefined {
 }
 
 interface Combination {
-  /** word → tier, for the words the segment says */
+  /** term → tier, for the terms the segment holds */
   present: [string, number][]
+  /** the terms it does not hold */
   absent: string[]
 }
 
@@ -109,21 +111,21 @@ export interface Level {
   combinations: Combination[]
 }
 
-/** Every combination that can match (some group has all its words), grouped by rank, highest first. */
+/** Every combination that can match (some group has all its terms), grouped by rank, highest first. */
 export function levelsOf(search: Pick<TierSearch, 'terms' | 'groups'>): Level[] {
-  const { terms: words, groups } = search
+  const { terms, groups } = search
   const byRank = new Map<number, Combination[]>()
   const states = [0, ...TIERS]
   const visit = (i: number, combo: Combination, rank: number): void => {
-    if (i === words.length) {
-      const has = new Set(combo.present.map(([word]) => word))
-      if (groups.some((g) => g.every((word) => has.has(word)))) byRank.set(rank, [...(byRank.get(rank) ?? []), combo])
+    if (i === terms.length) {
+      const held = new Set(combo.present.map(([term]) => term))
+      if (groups.some((g) => g.every((term) => held.has(term)))) byRank.set(rank, [...(byRank.get(rank) ?? []), combo])
       return
     }
-    const word = words[i] as string
+    const term = terms[i] as string
     for (const tier of states) {
-      const next = tier === 0 ? { present: combo.present, absent: [...combo.absent, word] } : { present: [...combo.present, [word, tier] as [string, number]], absent: combo.absent }
-      visit(i + 1, next, rank + (tier === 0 ? 0 : WORD_RANK + tier))
+      const next = tier === 0 ? { present: combo.present, absent: [...combo.absent, term] } : { present: [...combo.present, [term, tier] as [string, number]], absent: combo.absent }
+      visit(i + 1, next, rank + (tier === 0 ? 0 : TERM_RANK + tier))
     }
   }
   visit(0, { present: [], absent: [] }, 0)
@@ -178,7 +180,7 @@ export async function rankByTiers(tx: TransactionSql, p: SearchParams, search: T
  * walk can go either way page by page as videos come and go.
  */
 async function rankInVideos(tx: TransactionSql, p: SearchParams, search: TierSearch, run: RunStatement): Promise<RankedId[]> {
-  const rank = tx`(SELECT sum(${WORD_RANK} + st.tier) FROM search_terms(s.text_tsv) st WHERE st.term = ANY(${search.terms}::text[]))::real`
+  const rank = tx`(SELECT sum(${TERM_RANK} + st.tier) FROM search_terms(s.text_tsv) st WHERE st.term = ANY(${search.terms}::text[]))::real`
   // OFFSET 0: the cursor's test reads the rank computed once per row.
   const rows = await run(tx`
     SELECT c.segment_id::text, c.rank FROM (
@@ -193,15 +195,17 @@ async function rankInVideos(tx: TransactionSql, p: SearchParams, search: TierSea
 
 /** The segments of one combination after `afterId`, in id order, at most `need`. */
 function combinationQuery(tx: TransactionSql, p: SearchParams, search: TierSearch, c: Combination, afterId: string | undefined, need: number) {
-  const [[leadWord, leadTier], ...others] = c.present as [[string, number], ...[string, number][]]
-  const joins = concat(tx, others.map(
-    ([word, tier], i) => tx`JOIN search_postings ${tx(`p${i + 1}`)} ON ${tx(`p${i + 1}`)}.term = ${word} AND ${tx(`p${i + 1}`)}.tier = ${tier} AND ${tx(`p${i + 1}`)}.segment_id = p0.segment_id`,
-  ))
+  const [[leadTerm, leadTier], ...others] = c.present as [[string, number], ...[string, number][]]
+  const joins = concat(tx, others.map(([term, tier], i) => {
+    const alias = tx(`p${i + 1}`)
+    return tx`JOIN search_postings ${alias} ON ${alias}.term = ${term} AND ${alias}.tier = ${tier} AND ${alias}.segment_id = p0.segment_id`
+  }))
+  // tier = ANY: three probes of the index (its second column), not a scan of the term's lists
   const absent = concat(tx, c.absent.map(
-    (word) => tx`AND NOT EXISTS (SELECT 1 FROM search_postings a WHERE a.term = ${word} AND a.tier = ANY('{1,2,3}'::smallint[]) AND a.segment_id = p0.segment_id)`,
+    (term) => tx`AND NOT EXISTS (SELECT 1 FROM search_postings a WHERE a.term = ${term} AND a.tier = ANY('{1,2,3}'::smallint[]) AND a.segment_id = p0.segment_id)`,
   ))
   return tx`(SELECT p0.segment_id FROM search_postings p0 ${joins}
-    WHERE p0.term = ${leadWord} AND p0.tier = ${leadTier}
+    WHERE p0.term = ${leadTerm} AND p0.tier = ${leadTier}
       ${afterId === undefined ? tx`` : tx`AND p0.segment_id > ${afterId}::bigint`}
       ${absent}
       ${filtersOf(tx, p)}
