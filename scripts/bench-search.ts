@@ -335,8 +335,8 @@ async function main(): Promise<void> {
   console.log(`\nsizes (segments, then search_postings):`)
   for (const r of results) console.log(`  ${r.videos.toLocaleString('en')} videos: ${r.env.sizes.map(([name, size]) => `${name} ${size}`).join(', ')}`)
   if (last.env.spills) {
-    // A common word has a match on most heap pages, so every search reads most of the heap: when it
-    // does not fit in shared_buffers, each page comes from the OS cache again, every time.
+    // A search through GIN ranks every match from its heap row: a common word's matches are on most
+    // heap pages, which then come from the OS cache again, every time. The tier path reads a page.
     console.log(`note: at ${last.videos.toLocaleString('en')} videos segments and its indexes do not fit in shared_buffers (${last.env.sharedBuffers}): pages come from the OS cache`)
   }
   console.log(`\nplan of the slowest query at ${last.videos.toLocaleString('en')} videos (${last.slowest.q.label}):\n${last.plan}`)
