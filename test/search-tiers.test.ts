@@ -7,6 +7,7 @@ import type { Sql } from '../src/platform/db.ts'
 import { testApp, testCursors } from './support/app.ts'
 import { createTestDatabase, type TestDatabase } from './support/postgres.ts'
 import { walkPages } from './support/search-pages.ts'
+import { postingsAgainstSegments, termRank } from './support/search-postings.ts'
 
 // GET /search's two ranking paths against real PostgreSQL: the tier path (a word, a phrase, or an
 // OR of them, of up to 3 distinct terms, ranked from search_postings: 9 + tier per term the
@@ -70,43 +71,6 @@ async function insertSegment(sql: Sql, transcript: string, video: string, idx: n
   return Number(row?.id)
 }
 
-/** The longest pair stored, in bytes (a btree entry holds at most 2,704; a lexeme up to 2,047). */
-const MAX_PAIR_BYTES = 1000
-
-/**
- * What search_postings must hold, computed here from segments without sql/0011's search_terms():
- * every lexeme of text_tsv with tier min(#positions, 3), and every pair of lexemes at adjacent
- * positions ('a b', the two-word phrase term) of at most MAX_PAIR_BYTES with tier min(#occurrences, 3).
- */
-function expectedPostings(sql: Sql) {
-  const occurrences = sql`SELECT s.id, s.transcript_id, u.lexeme, p.pos FROM segments s, unnest(s.text_tsv) u, unnest(u.positions) AS p(pos)`
-  return sql`
-    SELECT u.lexeme AS term, least(array_length(u.positions, 1), 3)::smallint AS tier, s.id AS segment_id, s.transcript_id
-    FROM segments s, unnest(s.text_tsv) u
-    UNION ALL
-    SELECT a.lexeme || ' ' || b.lexeme, least(count(*), 3)::smallint, a.id, a.transcript_id
-    FROM (${occurrences}) a JOIN (${occurrences}) b ON b.id = a.id AND b.pos = a.pos + 1
-    WHERE octet_length(a.lexeme) + 1 + octet_length(b.lexeme) <= ${MAX_PAIR_BYTES}
-    GROUP BY a.id, a.transcript_id, a.lexeme, b.lexeme`
-}
-
-/**
- * The two sides of the postings invariant, as multiset differences both ways (EXCEPT ALL keeps
- * duplicates, so a posting stored twice shows up as `extra`), plus both sizes.
- */
-async function postingsAgainstSegments(sql: Sql) {
-  type Posting = { term: string; tier: number; segment_id: string }
-  const [row] = await sql<{ missing: Posting[] | null; extra: Posting[] | null; expected: number; actual: number }[]>`
-    WITH e AS MATERIALIZED (${expectedPostings(sql)}),
-         a AS MATERIALIZED (SELECT term, tier, segment_id, transcript_id FROM search_postings),
-         missing AS (SELECT * FROM e EXCEPT ALL SELECT * FROM a),
-         extra AS (SELECT * FROM a EXCEPT ALL SELECT * FROM e)
-    SELECT (SELECT json_agg(m) FROM (SELECT term, tier, segment_id FROM missing ORDER BY 3, 1 LIMIT 20) m) AS missing,
-           (SELECT json_agg(x) FROM (SELECT term, tier, segment_id FROM extra ORDER BY 3, 1 LIMIT 20) x) AS extra,
-           (SELECT count(*) FROM e)::int AS expected, (SELECT count(*) FROM a)::int AS actual`
-  return { missing: row?.missing ?? [], extra: row?.extra ?? [], expected: row?.expected ?? -1, actual: row?.actual ?? -2 }
-}
-
 async function expectPostingsEqual(sql: Sql, label: string): Promise<number> {
   const r = await postingsAgainstSegments(sql)
   expect({ label, missing: r.missing, extra: r.extra, count: r.actual }).toEqual({ label, missing: [], extra: [], count: r.expected })
@@ -116,19 +80,6 @@ async function expectPostingsEqual(sql: Sql, label: string): Promise<number> {
 /** The postings of one segment as (term, tier), sorted. */
 async function postingsOf(sql: Sql, segment: number) {
   return [...(await sql<{ term: string; tier: number }[]>`SELECT term, tier FROM search_postings WHERE segment_id = ${segment} ORDER BY term, tier`)]
-}
-
-/**
- * The tier rank of segment `s` for a query of these terms (lexemes, or 'a b' pairs for a two-word
- * phrase), from its text_tsv: each term it holds adds 9 + min(#occurrences, 3).
- */
-function termRank(sql: Sql, terms: readonly string[]) {
-  return sql`(SELECT coalesce(sum(9 + least(x.n, 3)), 0) FROM (
-      SELECT u.lexeme AS term, array_length(u.positions, 1) AS n FROM unnest(s.text_tsv) u
-      UNION ALL
-      SELECT a.lexeme || ' ' || b.lexeme, count(*) FROM unnest(s.text_tsv) a, unnest(a.positions) AS ap(pos), unnest(s.text_tsv) b, unnest(b.positions) AS bp(pos)
-      WHERE bp.pos = ap.pos + 1 AND octet_length(a.lexeme) + 1 + octet_length(b.lexeme) <= ${MAX_PAIR_BYTES} GROUP BY 1
-    ) x WHERE x.term = ANY(${terms as string[]}::text[]))::int`
 }
 
 beforeAll(async () => {

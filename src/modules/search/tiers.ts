@@ -168,7 +168,9 @@ export async function rankByTiers(tx: TransactionSql, p: SearchParams, search: T
     const afterId = after && level.rank === after.rank ? after.id : undefined
     const parts = level.combinations.map((c) => combinationQuery(tx, p, search, c, afterId, need))
     const union = parts.reduce((acc, part) => tx`${acc} UNION ALL ${part}`)
-    const rows = await run(tx`SELECT segment_id::text FROM (${union}) c ORDER BY segment_id LIMIT ${need}`)
+    // c.segment_id: the bigint. A bare `segment_id` would name the output column, the text, and
+    // '108' < '22' would keep the wrong ids and skip the others on the next page.
+    const rows = await run(tx`SELECT c.segment_id::text AS segment_id FROM (${union}) c ORDER BY c.segment_id LIMIT ${need}`)
     for (const r of rows) found.push({ id: String(r.segment_id), rank: level.rank })
   }
   return found
