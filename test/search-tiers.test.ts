@@ -562,6 +562,9 @@ describe('random queries against the SQL truth', () => {
       end_ms: i + 1,
       text: Array.from({ length: 1 + Math.floor(random() * 8) }, () => pick(TOKENS)).join(' '),
     }))
+    // ids from 9,801 to 10,300: across a change of digit count, where text order differs from
+    // numeric order ('10001' < '9999'), so an id compared or sorted as text shows
+    await sql`SELECT setval('segments_id_seq', greatest(9800, (SELECT max(id) FROM segments)))`
     await sql`INSERT INTO segments ${sql(rows, 'transcript_id', 'video_id', 'idx', 'start_ms', 'end_ms', 'text')}`
     await sql`VACUUM ANALYZE segments, search_postings`
   })
