@@ -8,7 +8,8 @@
 // DATABASE_URL names the server (default postgres://postgres@127.0.0.1:5432/); each size has its
 // own database, transcript_bench_<videos / 1000>k, created, migrated and seeded (seed 1, with
 // COPY) when missing or empty, and reused afterwards. Every query runs once to warm up, then
-// --runs times (default 5) in round-robin order, so no query profits from running right after itself.
+// --runs times (default 5) in round-robin order, so no query profits from running right after itself;
+// each run goes through every size in turn, so the sizes share the machine's noise.
 
 import { parseArgs } from 'node:util'
 import { createIfMissing } from '../loadtest/bench/database.ts'
@@ -227,60 +228,69 @@ interface SizeResult {
   plan: string
 }
 
-async function measureSize(videos: number): Promise<SizeResult> {
+/** One corpus size, prepared and warmed up: its pool, its queries (second pages with their cursor). */
+interface Corpus {
+  videos: number
+  sql: Sql
+  env: Environment
+  cursors: CursorCodec
+  measured: Measured[]
+}
+
+async function openCorpus(videos: number): Promise<Corpus> {
   const sql = await openBenchDatabase(databaseUrl(videos))
-  try {
-    await prepare(sql, videos)
-    const [video] = await sql<{ id: string }[]>`
-      SELECT v.id FROM videos v JOIN transcripts t ON t.video_id = v.id ORDER BY v.youtube_id LIMIT 1`
-    if (!video) throw new Error('bench: the database has no video with a transcript')
-    const list = queries({ videoId: video.id })
-    const cursors = new CursorCodec(await readCursorSecret(sql))
-    checkWords(list)
-    const env = await environment(sql)
-    console.log(`\n${videos.toLocaleString('en')} videos: ${env.segments.toLocaleString('en')} segments; ${list.length} queries, 1 warm-up + ${RUNS} measured runs each`)
-
-    // Warm-up: every query once; second pages get their cursor here.
-    const measured: Measured[] = []
-    for (const q of list) {
-      let raw = q.query
-      if (q.secondPage) {
-        const first = await searchSegments(sql, parseSearchQuery(raw, cursors))
-        if (!first.page_info.next_cursor) throw new Error(`bench: "${q.label}" has no second page`)
-        raw = { ...raw, cursor: first.page_info.next_cursor }
-      }
-      const page = await searchSegments(sql, parseSearchQuery(raw, cursors))
-      measured.push({ q, raw, hits: page.items.length, times: [], median: 0, max: 0 })
+  await prepare(sql, videos)
+  const [video] = await sql<{ id: string }[]>`
+    SELECT v.id FROM videos v JOIN transcripts t ON t.video_id = v.id ORDER BY v.youtube_id LIMIT 1`
+  if (!video) throw new Error('bench: the database has no video with a transcript')
+  const list = queries({ videoId: video.id })
+  const cursors = new CursorCodec(await readCursorSecret(sql))
+  checkWords(list)
+  const env = await environment(sql)
+  console.log(`${videos.toLocaleString('en')} videos: ${env.segments.toLocaleString('en')} segments; ${list.length} queries, 1 warm-up + ${RUNS} measured runs each`)
+  // Warm-up: every query once; second pages get their cursor here.
+  const measured: Measured[] = []
+  for (const q of list) {
+    let raw = q.query
+    if (q.secondPage) {
+      const first = await searchSegments(sql, parseSearchQuery(raw, cursors))
+      if (!first.page_info.next_cursor) throw new Error(`bench: "${q.label}" has no second page`)
+      raw = { ...raw, cursor: first.page_info.next_cursor }
     }
-
-    for (let run = 0; run < RUNS; run++) {
-      for (const m of measured) {
-        const started = performance.now()
-        await searchSegments(sql, parseSearchQuery(m.raw, cursors))
-        m.times.push(performance.now() - started)
-      }
-    }
-    for (const m of measured) {
-      m.median = percentile([...m.times].sort((a, b) => a - b), 50)
-      m.max = Math.max(...m.times)
-    }
-
-    const all = measured.flatMap((m) => m.times).sort((a, b) => a - b)
-    const byMedian = [...measured].sort((a, b) => b.median - a.median)
-    console.log(`p50 ${ms(percentile(all, 50))}   p95 ${ms(percentile(all, 95))}   max ${ms(all.at(-1) ?? Number.NaN)}   (${all.length} samples)`)
-    console.log('slowest 5 (median of runs):')
-    for (const m of byMedian.slice(0, 5)) {
-      console.log(`  ${ms(m.median).padStart(10)}  max ${ms(m.max).padStart(10)}  ${String(m.hits).padStart(3)} hits  ${m.q.label}`)
-    }
-    if (EXPLAIN) {
-      for (const m of byMedian.slice(1, 5)) console.log(`\n${m.q.label}:\n${await textPlan(sql, m, cursors)}`)
-    }
-    const slowest = byMedian[0]
-    if (!slowest) throw new Error('bench: no queries')
-    return { videos, env, p50: percentile(all, 50), p95: percentile(all, 95), max: all.at(-1) ?? Number.NaN, slowest, plan: await textPlan(sql, slowest, cursors) }
-  } finally {
-    await sql.end({ timeout: 5 })
+    const page = await searchSegments(sql, parseSearchQuery(raw, cursors))
+    measured.push({ q, raw, hits: page.items.length, times: [], median: 0, max: 0 })
   }
+  return { videos, sql, env, cursors, measured }
+}
+
+/** One measured run of every query of a corpus, in order. */
+async function runOnce(c: Corpus): Promise<void> {
+  for (const m of c.measured) {
+    const started = performance.now()
+    await searchSegments(c.sql, parseSearchQuery(m.raw, c.cursors))
+    m.times.push(performance.now() - started)
+  }
+}
+
+async function summarize(c: Corpus): Promise<SizeResult> {
+  const { videos, sql, env, cursors, measured } = c
+  for (const m of measured) {
+    m.median = percentile([...m.times].sort((a, b) => a - b), 50)
+    m.max = Math.max(...m.times)
+  }
+  const all = measured.flatMap((m) => m.times).sort((a, b) => a - b)
+  const byMedian = [...measured].sort((a, b) => b.median - a.median)
+  console.log(`\n${videos.toLocaleString('en')} videos: p50 ${ms(percentile(all, 50))}   p95 ${ms(percentile(all, 95))}   max ${ms(all.at(-1) ?? Number.NaN)}   (${all.length} samples)`)
+  console.log('slowest 5 (median of runs):')
+  for (const m of byMedian.slice(0, 5)) {
+    console.log(`  ${ms(m.median).padStart(10)}  max ${ms(m.max).padStart(10)}  ${String(m.hits).padStart(3)} hits  ${m.q.label}`)
+  }
+  if (EXPLAIN) {
+    for (const m of byMedian.slice(1, 5)) console.log(`\n${m.q.label}:\n${await textPlan(sql, m, cursors)}`)
+  }
+  const slowest = byMedian[0]
+  if (!slowest) throw new Error('bench: no queries')
+  return { videos, env, p50: percentile(all, 50), p95: percentile(all, 95), max: all.at(-1) ?? Number.NaN, slowest, plan: await textPlan(sql, slowest, cursors) }
 }
 
 /** EXPLAIN (ANALYZE, BUFFERS) of a measured query's statements (one per tier level read, or the GIN one), indented as psql prints them. */
@@ -319,8 +329,21 @@ function renderPlan(n: PlanNode, depth = 0): string[] {
 }
 
 async function main(): Promise<void> {
-  const results: SizeResult[] = []
-  for (const videos of SIZES) results.push(await measureSize(videos))
+  const corpora: Corpus[] = []
+  try {
+    for (const videos of SIZES) corpora.push(await openCorpus(videos))
+    // Run by run, every size in turn: the machine's noise falls on all sizes alike, so the growth
+    // ratio compares like with like.
+    for (let run = 0; run < RUNS; run++) for (const c of corpora) await runOnce(c)
+    const results: SizeResult[] = []
+    for (const c of corpora) results.push(await summarize(c))
+    report(results)
+  } finally {
+    for (const c of corpora) await c.sql.end({ timeout: 5 })
+  }
+}
+
+function report(results: SizeResult[]): void {
   const base = results[0]
   const last = results.at(-1)
   if (!base || !last) return
