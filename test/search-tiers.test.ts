@@ -3,6 +3,7 @@ import type { PendingQuery, Row } from 'postgres'
 import { parseSearchQuery } from '../src/modules/search/params.ts'
 import { explainSearch } from '../src/modules/search/queries.ts'
 import { seedDatabase } from '../src/seed/index.ts'
+import { Random } from '../src/seed/prng.ts'
 import type { Sql } from '../src/platform/db.ts'
 import { testApp, testCursors } from './support/app.ts'
 import { createTestDatabase, type TestDatabase } from './support/postgres.ts'
@@ -537,17 +538,9 @@ describe('random queries against the SQL truth', () => {
   const WORDS = ['glorpus', 'zintle', 'mivvo', 'krallix']
   const TOKENS = [...WORDS, ...WORDS.slice(0, 2), 'filler', 'padding', 'filler']
 
-  /** mulberry32: the same corpus and queries on every run. */
-  function prng(seed: number) {
-    let a = seed
-    return () => {
-      a = (a + 0x6d2b79f5) | 0
-      let t = Math.imul(a ^ (a >>> 15), 1 | a)
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-    }
-  }
-  const random = prng(20261204)
+  // the seed's generator: the same corpus and queries on every run
+  const rng = new Random(20261204, 'search-tiers random queries')
+  const random = () => rng.next()
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T
 
   beforeAll(async () => {

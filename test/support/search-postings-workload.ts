@@ -3,6 +3,7 @@ import { parseSearchQuery } from '../../src/modules/search/params.ts'
 import { searchSegments } from '../../src/modules/search/queries.ts'
 import { CursorCodec } from '../../src/http/cursor-codec.ts'
 import { createPool } from '../../src/platform/db.ts'
+import { Random } from '../../src/seed/prng.ts'
 import { postingsAgainstSegments } from './search-postings.ts'
 
 // The writers and readers of test/search-postings-crash.test.ts, in a process of their own: when
@@ -98,15 +99,10 @@ export const connectionCode = (e: unknown): string | undefined => {
 
 const isDriverNullSocketWrite = (e: unknown) => e instanceof TypeError && /socket\.write|reading 'write'/.test(e.message) && (e.stack ?? '').includes('nextWrite')
 
-/** mulberry32: reproducible texts and choices (the interleaving is not). */
-export function prng(seed: number) {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+/** The seed's generator as a function: reproducible texts and choices (the interleaving is not). */
+export function prng(seed: number): () => number {
+  const rng = new Random(seed, 'search-postings workload')
+  return () => rng.next()
 }
 
 /**
