@@ -54,20 +54,35 @@ export async function testCache(options: CacheOptions, redis?: RedisClient) {
   }
 }
 
+/** redis-server exited at once: its port was taken. */
+class PortTaken extends Error {}
+
 /** A throwaway redis-server on its own port, which a test may stop and restart; `args` are extra server options. */
 export async function privateRedis(args: string[] = []) {
-  const port = 20000 + Math.floor(Math.random() * 20000)
+  let port = 0
   let proc: ReturnType<typeof Bun.spawn> | undefined
   const start = async () => {
-    proc = Bun.spawn(['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...args], { stdout: 'ignore', stderr: 'ignore' })
+    const started = Bun.spawn(['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...args], { stdout: 'ignore', stderr: 'ignore' })
+    proc = started
     for (let i = 0; i < 100; i++) {
       const ping = Bun.spawnSync(['redis-cli', '-p', String(port), 'ping'])
       if (ping.stdout.toString().includes('PONG')) return
+      if (started.exitCode !== null) throw new PortTaken(`redis-server exited with ${started.exitCode} on port ${port}`)
       await Bun.sleep(20)
     }
     throw new Error('private redis did not start')
   }
-  await start()
+  // Below Linux's ephemeral range (32768 and up), where the machine's own connections take ports;
+  // a port another test took makes redis-server exit at once, so another is tried.
+  for (let attempt = 1; ; attempt++) {
+    port = 20000 + Math.floor(Math.random() * 12000)
+    try {
+      await start()
+      break
+    } catch (err) {
+      if (!(err instanceof PortTaken) || attempt === 5) throw err
+    }
+  }
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
