@@ -94,6 +94,12 @@ function expected(a: Answer): boolean {
 test('SIGKILL of PostgreSQL under a load of transactions: the server stays up, answers 503 JSON while it is down, serves reads and writes once it is back', async () => {
   let exitCode: number | null = null
   void server.proc.exited.then((code) => (exitCode = code))
+  /** Fails at once, with what the server printed last, when it has exited (instead of waiting out a bound). */
+  const alive = () => {
+    if (exitCode === null) return
+    const last = server.output().split('\n').filter((l) => !l.includes('"msg":"request"')).slice(-12).join('\n')
+    throw new Error(`the server exited with ${exitCode}; its last lines:\n${last}`)
+  }
 
   let phase: Answer['phase'] = 'up'
   let running = true
@@ -113,11 +119,20 @@ test('SIGKILL of PostgreSQL under a load of transactions: the server stays up, a
   phase = 'down'
   await pg.crash()
   await Bun.sleep(1500)
+  alive()
   phase = 'back'
   await pg.start()
   // The breaker probes and the pool reconnects: the load is served by the database again.
   const backFrom = answers.length
-  await until(() => answers.slice(backFrom).some((a) => a.what === 'search' && a.status === 200) && answers.slice(backFrom).some((a) => a.what === 'put' && a.status === 200), 10_000, 'a search and a write served after the restart')
+  await until(
+    () => {
+      alive()
+      const back = answers.slice(backFrom)
+      return back.some((a) => a.what === 'search' && a.status === 200) && back.some((a) => a.what === 'put' && a.status === 200)
+    },
+    10_000,
+    'a search and a write served after the restart',
+  )
   running = false
   await Promise.all(loops)
 
