@@ -4,12 +4,13 @@ import { seedDatabase } from '../src/seed/index.ts'
 import { privatePostgres, type PrivatePostgres } from './support/private-postgres.ts'
 import { startServer, type ServerProcess } from './support/server-process.ts'
 import { until } from './support/until.ts'
+import { FAKE, insertJobs } from './worker-helpers.ts'
 
-// PostgreSQL SIGKILLed (a crashed host, a failover) while the server is busy with transactions:
-// every search and transcript replace is a sql.begin. postgres.js 3.4.9 then sent begin's own
-// ROLLBACK to the dead connection and threw `socket.write` on null from a setImmediate, an
-// uncaught TypeError that ended the server with exit 1 (porsager/postgres#1208); the patch in
-// patches/postgres@3.4.9.patch is what this test holds in place.
+// PostgreSQL SIGKILLed (a crashed host, a failover) while the server and the worker are busy with
+// transactions: every search, transcript replace and job persist is a sql.begin. postgres.js 3.4.9
+// then sent begin's own ROLLBACK to the dead connection and threw `socket.write` on null from a
+// setImmediate, an uncaught TypeError that ended either process with exit 1 (porsager/postgres#1208);
+// the patch in patches/postgres@3.4.9.patch is what these tests hold in place.
 
 const TOKEN = 'db-kill-admin-token-0123456789abcdef'
 const WORKERS = 12
@@ -118,10 +119,14 @@ test('SIGKILL of PostgreSQL under a load of transactions: the server stays up, a
   await until(() => answers.filter((a) => a.status === 200).length >= 60, 15_000, '60 answers before the crash')
   phase = 'down'
   await pg.crash()
-  await Bun.sleep(1500)
-  alive()
-  phase = 'back'
-  await pg.start()
+  try {
+    await Bun.sleep(1500)
+    alive()
+  } finally {
+    // Up again even when this test fails, for the next one.
+    phase = 'back'
+    await pg.start()
+  }
   // The breaker probes and the pool reconnects: the load is served by the database again.
   const backFrom = answers.length
   await until(
@@ -161,3 +166,70 @@ test('SIGKILL of PostgreSQL under a load of transactions: the server stays up, a
   expect(transcript.segments[0]?.text).toBe('stored after the restart 0')
   expect(server.proc.exitCode).toBeNull()
 }, 40_000)
+
+/** This test's jobs completed so far (not the seed's), through a client of its own (PostgreSQL may have been restarted since the last call). */
+async function completedJobs(): Promise<number> {
+  const sql = postgres(pg.url, { max: 1, onnotice: () => {} })
+  try {
+    const [row] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM jobs WHERE state = 'completed' AND meta->>'youtube_id' LIKE 'kill%'`
+    return row?.n ?? 0
+  } finally {
+    await sql.end()
+  }
+}
+
+async function completedAtLeast(n: number, timeoutMs: number, what: string, alive: () => void): Promise<number> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    alive()
+    const done = await completedJobs()
+    if (done >= n) return done
+    if (Date.now() > deadline) throw new Error(`${what}: ${done} of ${n} jobs completed within ${timeoutMs} ms`)
+    await Bun.sleep(100)
+  }
+}
+
+test('SIGKILL of PostgreSQL while the worker persists transcripts: the worker stays up and completes jobs again once it is back', async () => {
+  const sql = postgres(pg.url, { max: 1, onnotice: () => {} })
+  try {
+    await insertJobs(sql, Array.from({ length: 3000 }, (_, i) => `kill${String(i).padStart(7, '0')}`))
+  } finally {
+    await sql.end()
+  }
+  let output = ''
+  const worker = Bun.spawn(['bun', 'src/main.ts', 'worker', '--concurrency', '8', '--poll-interval', '10'], {
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    // 200 segments a video: each persist is a transaction long enough to be cut off.
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: pg.url, TRANSCRIBE_CMD: FAKE, FAKE_SEGMENTS: '200', LOG_LEVEL: 'info' },
+  })
+  const read = async (stream: ReadableStream<Uint8Array>) => {
+    const decoder = new TextDecoder()
+    for await (const chunk of stream) output += decoder.decode(chunk, { stream: true })
+  }
+  const drained = Promise.all([read(worker.stdout), read(worker.stderr)])
+  let exitCode: number | null = null
+  void worker.exited.then((code) => (exitCode = code))
+  const alive = () => {
+    if (exitCode !== null) throw new Error(`the worker exited with ${exitCode}; its last output:\n${output.slice(-1500)}`)
+  }
+  try {
+    const before = await completedAtLeast(40, 20_000, 'before the crash', alive)
+    await pg.crash()
+    try {
+      await Bun.sleep(1500)
+      alive()
+    } finally {
+      await pg.start()
+    }
+    // Jobs cut off mid-persist stay claimed until the sweep; the other loops go on with new ones.
+    await completedAtLeast(before + 40, 15_000, 'after the restart', alive)
+    expect(output).not.toContain('TypeError')
+    worker.kill('SIGTERM')
+    expect(await worker.exited).toBe(0)
+  } finally {
+    if (worker.exitCode === null) worker.kill('SIGKILL')
+    await drained
+  }
+}, 45_000)
