@@ -3,6 +3,8 @@
 FROM oven/bun:1.4.5-debian AS build
 WORKDIR /src
 COPY package.json bun.lock bunfig.toml tsconfig.json ./
+# bun install applies patches/ (package.json patchedDependencies); --frozen-lockfile fails without them.
+COPY patches ./patches
 RUN bun install --frozen-lockfile
 COPY src ./src
 COPY sql ./sql

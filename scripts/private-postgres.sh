@@ -8,7 +8,8 @@
 #   scripts/private-postgres.sh replica PORT PRIMARY_PORT [APPLY_DELAY]
 #                                     # a streaming hot standby of the cluster on PRIMARY_PORT (pg_basebackup -R),
 #                                     # replaying each commit APPLY_DELAY (e.g. 2s) after the primary made it
-#   scripts/private-postgres.sh crash PORT                       # SIGKILL to its postmaster and every backend (a dead host)
+#   scripts/private-postgres.sh crash PORT                       # SIGKILL to its postmaster and every backend (a dead host);
+#                                     # returns once the postmaster is gone, so `start` can follow
 #   scripts/private-postgres.sh pause|resume PORT                # SIGSTOP/SIGCONT to them (a hung host: connections stay open, nothing answers)
 #
 # Production-like memory: 1GB of shared_buffers by default, where Debian's 128MB leaves most of a
@@ -51,6 +52,10 @@ case "$cmd" in
     signal=$(case "$cmd" in crash) echo KILL ;; pause) echo STOP ;; resume) echo CONT ;; esac)
     postmaster=$(head -n 1 "$dir/postmaster.pid")
     kill -"$signal" "$postmaster" $(ps -o pid= --ppid "$postmaster") 2>/dev/null || true
+    # A crash is over once the postmaster is gone (reaped): until then its postmaster.pid blocks `start`.
+    if [ "$cmd" = crash ]; then
+      for _ in $(seq 100); do kill -0 "$postmaster" 2>/dev/null || break; sleep 0.1; done
+    fi
     ;;
   halt)
     as_postgres "$bindir/pg_ctl" -D "$dir" -m fast -w stop >/dev/null

@@ -72,7 +72,7 @@ test('.dockerignore keeps the repository, dependencies and local data out of the
   const ignored = readFileSync('.dockerignore', 'utf8').split('\n').map((l) => l.trim())
   for (const entry of ['.git', 'node_modules', 'dist', 'data', '*.env']) expect(ignored).toContain(entry)
   // What the Dockerfile copies must not be ignored.
-  for (const entry of ['src', 'sql', 'scripts', 'package.json', 'bun.lock']) expect(ignored).not.toContain(entry)
+  for (const entry of ['src', 'sql', 'scripts', 'patches', 'package.json', 'bun.lock']) expect(ignored).not.toContain(entry)
 })
 
 describe.if(SYSTEMD_ANALYZE !== null)(`deploy/transcript-api.service (systemd-analyze)${missing('systemd-analyze', 'systemd', SYSTEMD_ANALYZE)}`, () => {

@@ -27,6 +27,8 @@ export interface PrivatePostgres {
   start(): Promise<void>
   /** Fast shutdown, as `pg_ctl stop -m fast`: running queries are cut off, the data is kept. */
   halt(): Promise<void>
+  /** SIGKILL to its postmaster and every backend (a dead host): no goodbye on any connection; `start` recovers it. */
+  crash(): Promise<void>
   /** Stops it and deletes its data. */
   destroy(): Promise<void>
 }
@@ -40,6 +42,7 @@ export async function privatePostgres(): Promise<PrivatePostgres> {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     start,
     halt: () => run('halt', String(port)),
+    crash: () => run('crash', String(port)),
     destroy: () => run('stop', String(port)),
   }
 }
