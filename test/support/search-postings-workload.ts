@@ -7,11 +7,11 @@ import { Random } from '../../src/seed/prng.ts'
 import { postingsAgainstSegments } from './search-postings.ts'
 
 // The writers and readers of test/search-postings-crash.test.ts, in a process of their own: when
-// a transaction's connection dies, postgres.js 3.4.9 throws from a setImmediate callback
+// a transaction's connection dies, unpatched postgres.js 3.4.9 throws from a setImmediate callback
 // (nextWrite on a null socket: sql.begin's own ROLLBACK is written to the closed connection,
-// porsager/postgres#1208, also #1066/#1154, fixes pending in #1209/#1168). That escapes every
-// await as an uncaughtException, which `bun test` turns into a failure of whatever test runs and
-// a plain process survives only with a handler: this one counts them and reports them.
+// porsager/postgres#1208). That escapes every await as an uncaughtException, which `bun test`
+// would turn into a failure of whatever test runs. patches/postgres@3.4.9.patch fixes it; this
+// process counts any that still escape, and the test requires none.
 //
 //   bun test/support/search-postings-workload.ts '<WorkloadConfig as JSON>'
 // prints `ready` once running, runs until its stdin ends, then prints one line of WorkloadResult JSON.
