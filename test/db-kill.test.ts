@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import postgres from 'postgres'
 import { seedDatabase } from '../src/seed/index.ts'
+import { NO_RATE_LIMITS } from './support/app.ts'
 import { privatePostgres, type PrivatePostgres } from './support/private-postgres.ts'
 import { startServer, type ServerProcess } from './support/server-process.ts'
 import { until } from './support/until.ts'
@@ -34,11 +35,8 @@ beforeAll(async () => {
     env: {
       DATABASE_URL: pg.url,
       ADMIN_TOKEN: TOKEN,
-      // The load is one client: without these it would meet 429s, which say nothing about the database.
-      RATE_LIMIT_SEARCH: '0',
-      RATE_LIMIT_WRITE: '0',
-      RATE_LIMIT_READ: '0',
-      RATE_LIMIT_PUBLIC_READ: '0',
+      // The load is one client: with limits it would meet 429s, which say nothing about the database.
+      ...NO_RATE_LIMITS,
     },
   })
   const sql = postgres(pg.url, { max: 2, onnotice: () => {} })
@@ -178,17 +176,6 @@ async function completedJobs(): Promise<number> {
   }
 }
 
-async function completedAtLeast(n: number, timeoutMs: number, what: string, alive: () => void): Promise<number> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    alive()
-    const done = await completedJobs()
-    if (done >= n) return done
-    if (Date.now() > deadline) throw new Error(`${what}: ${done} of ${n} jobs completed within ${timeoutMs} ms`)
-    await Bun.sleep(100)
-  }
-}
-
 test('SIGKILL of PostgreSQL while the worker persists transcripts: the worker stays up and completes jobs again once it is back', async () => {
   const sql = postgres(pg.url, { max: 1, onnotice: () => {} })
   try {
@@ -215,7 +202,12 @@ test('SIGKILL of PostgreSQL while the worker persists transcripts: the worker st
     if (exitCode !== null) throw new Error(`the worker exited with ${exitCode}; its last output:\n${output.slice(-1500)}`)
   }
   try {
-    const before = await completedAtLeast(40, 20_000, 'before the crash', alive)
+    const completed = (n: number) => async () => {
+      alive()
+      return (await completedJobs()) >= n
+    }
+    await until(completed(40), 20_000, '40 jobs completed before the crash')
+    const before = await completedJobs()
     await pg.crash()
     try {
       await Bun.sleep(1500)
@@ -224,7 +216,7 @@ test('SIGKILL of PostgreSQL while the worker persists transcripts: the worker st
       await pg.start()
     }
     // Jobs cut off mid-persist stay claimed until the sweep; the other loops go on with new ones.
-    await completedAtLeast(before + 40, 15_000, 'after the restart', alive)
+    await until(completed(before + 40), 15_000, '40 more jobs completed after the restart')
     expect(output).not.toContain('TypeError')
     worker.kill('SIGTERM')
     expect(await worker.exited).toBe(0)
